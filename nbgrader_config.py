@@ -1,0 +1,44 @@
+"""nbgrader settings for the course: directories, gradebook, time limits, feedback.
+
+Run nbgrader from this folder (``./course`` does): every path below is relative to it.
+``COURSE_DB_URL`` points the gradebook at another database, e.g. PostgreSQL for a course
+with several graders; the default is a SQLite file beside this config.
+"""
+import os
+
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+root = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "how-models-are-trained"
+c.CourseDirectory.root = root
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_assignments = [dict(name="lesson02")]
+c.CourseDirectory.db_url = os.environ.get(
+    "COURSE_DB_URL", "sqlite:///" + os.path.join(root, "gradebook.db")
+)
+
+# A student's cell that loops forever is interrupted after this many seconds; the
+# remaining cells still run. The heavy demos read shipped checkpoints under
+# NBGRADER_EXECUTION, so no honest cell comes near it.
+c.Execute.timeout = 120
+c.Execute.allow_errors = True
+c.Execute.interrupt_on_timeout = True
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback must not show the hidden tests (nbgrader issue #917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# The assignment list (a student part of nbgrader) needs a writable exchange; one inside the
+# project avoids "exchange directory not writable" errors on laptops and on Binder.
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE", os.path.join(root, ".exchange"))
