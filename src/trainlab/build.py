@@ -48,7 +48,9 @@ def nbgrader(args: list[str], root: Path, db_url: str | None = None) -> None:
     cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"]
     if db_url:
         cmd.append(f"--CourseDirectory.db_url={db_url}")
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    # nbgrader shells out to `alembic`, which lives beside this interpreter.
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
