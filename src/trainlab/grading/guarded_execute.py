@@ -17,17 +17,35 @@ interrupted; an error the notebook hid from its traceback display still counts) 
 The guard runs inside the student's kernel, so a student who studies this code can still
 work around it; what they cannot do is reach the gradebook (see ``kernel_launcher``).
 """
+import ast
 import json
 import secrets
 
 from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, List, Unicode
 
 GUARD_SETUP = r'''
-def {name}_make(module_names):
-    import builtins, importlib, sys
+def {name}_make(module_names, trusted):
+    import builtins, importlib, inspect, os
+    def same(a, b):
+        # ipykernel re-binds some methods (input, get_ipython) on every request.
+        return a is b or (inspect.ismethod(a) and inspect.ismethod(b)
+                          and a.__func__ is b.__func__ and a.__self__ is b.__self__)
+    def student_made(new, old):
+        # Libraries replace their own functions too (lazy loading, wrappers): a change
+        # counts as the notebook's only if the new code lives outside the read-only install.
+        try:
+            f = inspect.unwrap(new) if callable(new) else new
+        except Exception:
+            f = new
+        code = getattr(f, "__code__", None) or getattr(getattr(f, "__func__", None),
+                                                      "__code__", None)
+        if code is not None:
+            return not os.path.realpath(code.co_filename).startswith(trusted)
+        return type(new) is not type(old)
     modules = {{"builtins": builtins}}
     for module_name in module_names:
         try:
@@ -35,32 +53,57 @@ def {name}_make(module_names):
         except Exception:
             pass
     snapshot = {{n: dict(vars(m)) for n, m in modules.items()}}
+    # IPython and ipykernel rebind these themselves on every request.
+    ignored = {{"_", "__", "___", "input", "raw_input", "get_ipython"}}
     shell = get_ipython()
     shell_names = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code",
                    "showtraceback", "_showtraceback", "showsyntaxerror", "transform_cell")
-    shell_class = {{n: getattr(type(shell), n, None) for n in shell_names}}
-    excepthook = sys.excepthook
+    missing = object()
+    own = {{k: vars(shell).get(k, missing) for k in shell_names}}
+    inherited = {{k: getattr(type(shell), k, None) for k in shell_names}}
+    lists = {{k: list(getattr(shell, k)) for k in ("input_transformers_cleanup",
+             "input_transformers_post", "ast_transformers")}}
     def check():
         restored = []
         for n, m in modules.items():
             now = vars(m)
             for k, v in snapshot[n].items():
-                if k != "_" and now.get(k, check) is not v:
+                new = now.get(k, missing)
+                if k in ignored or same(new, v):
+                    continue
+                if new is missing or student_made(new, v):
                     setattr(m, k, v)
                     restored.append(n + "." + k)
+                else:
+                    snapshot[n][k] = new
         for k in shell_names:
-            if k in vars(shell):
-                delattr(shell, k)
+            new = vars(shell).get(k, missing)
+            if not same(new, own[k]):
+                if new is missing or not student_made(new, own[k]):
+                    own[k] = new
+                elif own[k] is missing:
+                    delattr(shell, k)
+                    restored.append("IPython shell." + k)
+                else:
+                    setattr(shell, k, own[k])
+                    restored.append("IPython shell." + k)
+            new = getattr(type(shell), k, None)
+            if new is not inherited[k]:
+                if student_made(new, inherited[k]):
+                    setattr(type(shell), k, inherited[k])
+                    restored.append("IPython shell class." + k)
+                else:
+                    inherited[k] = new
+        for k, v in lists.items():
+            now = getattr(shell, k)
+            if any(student_made(t, None) for t in now if t not in v):
+                now[:] = v
                 restored.append("IPython shell." + k)
-            if getattr(type(shell), k, None) is not shell_class[k]:
-                setattr(type(shell), k, shell_class[k])
-                restored.append("IPython shell class." + k)
-        if sys.excepthook is not excepthook:
-            sys.excepthook = excepthook
-            restored.append("sys.excepthook")
+            else:
+                lists[k] = list(now)
         return restored
     return check
-{name} = {name}_make({modules!r})
+{name} = {name}_make({modules!r}, {trusted!r})
 del {name}_make
 '''
 
@@ -85,6 +128,8 @@ class GuardedExecute(Execute):
     max_output_bytes = Integer(200_000, help="Output kept per cell.").tag(config=True)
     watch_modules = List(Unicode(), help="Modules whose attributes are restored "
                          "before every graded cell.").tag(config=True)
+    trusted_paths = List(Unicode(), help="Folders of read-only installed code: a patch "
+                         "whose code lives there is a library's own.").tag(config=True)
     guard_timeout = Integer(30, help="Seconds the guard itself may take.").tag(config=True)
     events_path = Unicode("", help="JSON-lines file where what the guard saw is "
                           "recorded for the report.").tag(config=True)
@@ -110,7 +155,7 @@ class GuardedExecute(Execute):
         cell, index = kwargs["cell"], kwargs["cell_index"]
         dropped = self._dropped_bytes.pop(index, 0)
         if dropped:
-            self._record(cell, dropped_bytes=dropped)
+            self._record(cell, index, dropped_bytes=dropped)
             cell.outputs.append(NotebookNode(output_type="stream", name="stderr",
                                              text=TRUNCATION_NOTE.format(dropped)))
 
@@ -123,6 +168,8 @@ class GuardedExecute(Execute):
             cell.outputs = [error_output(
                 "KernelDied", "not run: the kernel died in cell %d" % self._dead_since)]
             return cell
+        if self._guard_name is None:
+            await self._install_guard()
         restored = []
         if cell.metadata.get("nbgrader", {}).get("grade"):
             restored = await self._run_guard()
@@ -131,35 +178,43 @@ class GuardedExecute(Execute):
                                                     store_history)
         except DeadKernelError:
             self._dead_since = cell_index
-            self._record(cell, kernel_died=True)
+            self._record(cell, cell_index, kernel_died=True)
             cell.outputs = list(cell.get("outputs", [])) + [error_output(
                 "KernelDied", "the kernel died while running this cell (crash, or the "
                 "memory limit was hit)")]
         if restored:
-            self._record(cell, restored=restored)
+            self._record(cell, cell_index, restored=restored)
         return cell
 
-    def _record(self, cell, **event):
-        """Append one event about ``cell`` to ``events_path``."""
+    def _record(self, cell, index, **event):
+        """Append one event about ``cell`` (at ``index``) to ``events_path``."""
         if not self.events_path:
             return
         meta = cell.metadata.get("nbgrader", {})
-        event["cell"] = meta.get("grade_id") or cell.get("id", "")
+        event["cell"] = meta.get("grade_id") or "#%d" % index
         with open(self.events_path, "a") as f:
             f.write(json.dumps(event) + "\n")
 
+    # nbclient binds its synchronous wrapper to its own coroutine: rebind it to ours.
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _install_guard(self):
+        """Snapshot, before any student code runs, what the tests rely on."""
+        self._guard_name = "_grader_guard_" + secrets.token_hex(8)
+        await self._run_silent(GUARD_SETUP.format(name=self._guard_name,
+                                                  modules=list(self.watch_modules),
+                                                  trusted=tuple(self.trusted_paths)))
+
     async def _run_guard(self):
-        """Install the guard on first use, then restore what the notebook patched."""
-        if self._guard_name is None:
-            self._guard_name = "_grader_guard_" + secrets.token_hex(8)
-            await self._run_silent(GUARD_SETUP.format(name=self._guard_name,
-                                                      modules=list(self.watch_modules)))
+        """Restore what the notebook patched; return the names restored."""
         reply = await self._run_silent("", {"restored": self._guard_name + "()"})
         value = (reply or {}).get("user_expressions", {}).get("restored", {})
         if value.get("status") != "ok":
             return ["the grader's guard could not run (%s)" % value.get("ename", "no reply")]
-        text = value.get("data", {}).get("text/plain", "[]")
-        return [] if text == "[]" else [text]
+        try:
+            return list(ast.literal_eval(value.get("data", {}).get("text/plain", "[]")))
+        except (ValueError, SyntaxError):
+            return ["(unreadable guard reply)"]
 
     async def _run_silent(self, code, expressions=None):
         """Run code in the kernel without touching the notebook's outputs or history."""

@@ -90,6 +90,8 @@ def make_audit_hook(log_fd, allowed_prefixes):
                 if not outside(args[0]):
                     return
                 record = {"event": event, "path": os.fsdecode(args[0])}
+            elif event.startswith("socket."):
+                record = {"event": event, "detail": repr(args[1])[:200]}
             else:
                 record = {"event": event, "detail": repr(args)[:200]}
             os.write(log_fd, (json.dumps(record) + "\n").encode())

@@ -138,6 +138,13 @@ def prepare_private_course(course, template, student, limits, *, slot, workspace
                          "; ".join(fatals) if nothing_left else None)
 
 
+def expose_paths():
+    """Return the installed code the kernel must read: Python, the venv, trainlab."""
+    import trainlab
+
+    return [sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(trainlab.__file__))]
+
+
 def write_spec(spec_path, course, template, student, limits, folder, uid, watch):
     """Write what the confined grader and the kernel launcher need to know."""
     private_root = os.path.join(folder, "course")
@@ -150,8 +157,9 @@ def write_spec(spec_path, course, template, student, limits, folder, uid, watch)
         "CourseDirectory": {"root": private_root, "course_id": course.course_id,
                             "db_url": "sqlite:///" + os.path.join(private_root, "gradebook.db")},
         "GuardedExecute": {"timeout": limits.cell_timeout, "interrupt_on_timeout": True,
-                           "allow_errors": True, "max_output_bytes": limits.max_output_bytes,
+                           "max_output_bytes": limits.max_output_bytes,
                            "watch_modules": watch,
+                           "trusted_paths": [os.path.realpath(p) for p in expose_paths()],
                            "events_path": os.path.join(folder, "events.jsonl")},
         "Autograde": {"autograde_preprocessors": [
             "trainlab.grading.guarded_execute.GuardedExecute",
@@ -169,11 +177,9 @@ def write_spec(spec_path, course, template, student, limits, folder, uid, watch)
             "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         ]},
     }
-    import trainlab
-    expose = [sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(trainlab.__file__))]
     spec = {
         "assignment": template.assignment, "student": student, "private_root": folder,
-        "expose": expose,
+        "expose": expose_paths(),
         "result_path": os.path.join(folder, "result.json"), "hide": hide, "config": config,
         "kernel": {"uid": uid, "gid": uid, "workdir": os.path.join(folder, "kernel"),
                    "memory_bytes": limits.memory_bytes, "nproc": limits.nproc,
