@@ -1,0 +1,112 @@
+"""Stage 2, the training data: experiments that show coverage, quality and recency at work.
+
+Each experiment trains tiny models that differ in one property of their data and nothing else
+(same sizes, steps, seed and tokenizer), then measures the effect:
+
+* coverage: the share of ``asyncio`` code in the mix is varied; held-out loss on asyncio
+  falls as its share rises (what little Go DSP code does to a real model, in the lesson's words);
+* quality: a rising fraction of training chunks is corrupted (:func:`trainlab.corpora.corrupt_text`);
+  loss on *clean* held-out code rises;
+* recency: the world model, trained only on documents before the cutoff, is asked about
+  ``quiver 2`` and answers with ``quiver 1`` calls that the rewrite removed;
+* singletons: facts written in one document are recalled far less often than facts written
+  in many (Kalai et al. 2025 relate the hallucination rate to the share of such facts).
+
+Example:
+    >>> rows = run_coverage_experiment(shares=(0.02, 0.1, 0.5))
+    >>> [round(r["asyncio_loss"], 2) for r in rows]           # falls as the share rises
+"""
+import random
+
+import torch
+
+from trainlab.codelm import code_splits, code_tokenizer, encode_chunks
+from trainlab.corpora import corrupt_text
+from trainlab.pretrain import evaluate_loss, train_tiny_lm
+from trainlab.seed import set_seed
+from trainlab.tinylm import TinyConfig, build_tiny_lm
+from trainlab.world import cue
+from trainlab.worldlm import grade_answers, split_facts
+
+# Smaller than the stage-1 model: each experiment trains several of these.
+PROBE_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, vocab_size=512)
+
+
+def _train_probe_lm(tokens: torch.Tensor, steps: int, batch_size: int, seed: int, config: TinyConfig,
+                    lr: float = 1e-2):
+    set_seed(seed)
+    model = build_tiny_lm(TinyConfig(**{**config.__dict__, "vocab_size": len(code_tokenizer(config.vocab_size))}))
+    train_tiny_lm(model, tokens, steps=steps, batch_size=batch_size, lr=lr, seed=seed, progress=False)
+    return model
+
+
+def mix_streams(main: torch.Tensor, minor: torch.Tensor, share: float) -> torch.Tensor:
+    """Concatenate ``main`` with ``minor`` repeated or cut so that ``minor`` is ``share`` of the result."""
+    n_minor = round(share / (1 - share) * len(main))
+    repeats = n_minor // len(minor) + 1
+    return torch.cat([main, minor.repeat(repeats)[:n_minor]])  # (N,)
+
+
+def run_coverage_experiment(shares=(0.02, 0.1, 0.5), steps: int = 200, batch_size: int = 16,
+                            seed: int = 0, config: TinyConfig = PROBE_CONFIG) -> list[dict]:
+    """Train one model per asyncio share; return ``{"share", "asyncio_loss", "general_loss"}`` rows."""
+    tokenizer = code_tokenizer(config.vocab_size)
+    general_train, general_held = code_splits("general")
+    async_train, async_held = code_splits("asyncio")
+    general = encode_chunks(general_train, tokenizer)  # (N,)
+    minor = encode_chunks(async_train, tokenizer)  # (M,)
+    general_val = encode_chunks(general_held, tokenizer)
+    async_val = encode_chunks(async_held, tokenizer)
+    rows = []
+    for share in shares:
+        model = _train_probe_lm(mix_streams(general, minor, share), steps, batch_size, seed, config)
+        rows.append({"share": share,
+                     "asyncio_loss": evaluate_loss(model, async_val, config.block_size),
+                     "general_loss": evaluate_loss(model, general_val, config.block_size)})
+    return rows
+
+
+def run_quality_experiment(corrupt_fractions=(0.0, 0.5, 0.9), steps: int = 200, batch_size: int = 16,
+                           seed: int = 0, config: TinyConfig = PROBE_CONFIG) -> list[dict]:
+    """Train one model per corrupted fraction of chunks; return ``{"corrupted", "clean_loss"}`` rows.
+
+    The number of training chunks and steps stay fixed: corrupted chunks *replace* clean ones,
+    as junk in a crawl takes the place of good data in a fixed compute budget.
+    """
+    tokenizer = code_tokenizer(config.vocab_size)
+    train, held_out = code_splits("general")
+    clean_val = encode_chunks(held_out, tokenizer)
+    rows = []
+    for fraction in corrupt_fractions:
+        rng = random.Random(seed)
+        bad = set(rng.sample(range(len(train)), round(fraction * len(train))))
+        chunks = [dict(c, text=corrupt_text(c["text"], rng)) if i in bad else c for i, c in enumerate(train)]
+        model = _train_probe_lm(encode_chunks(chunks, tokenizer), steps, batch_size, seed, config)
+        rows.append({"corrupted": fraction, "clean_loss": evaluate_loss(model, clean_val, config.block_size)})
+    return rows
+
+
+def run_recency_experiment(model, tokenizer) -> dict:
+    """Ask a world model, trained up to the cutoff, how to do each task in ``quiver 2``.
+
+    Returns the verdict shares (``old_api`` = it named the removed ``quiver 1`` call) and the
+    rows, for ``quiver 1`` (known) and ``quiver 2`` (after the cutoff) asked the same way.
+    """
+    from trainlab.worldlm import answer_questions
+    from trainlab.world import make_facts
+
+    facts = make_facts()
+    old = [f for f in facts if f["lib"] == "quiver" and f["ver"] == 1]
+    new = [f for f in facts if f["lib"] == "quiver" and f["ver"] == 2]
+    rows_new = answer_questions(model, tokenizer, new, prompt_fn=cue)
+    return {"quiver 1": grade_answers(model, tokenizer, old, prompt_fn=cue),
+            "quiver 2": {v: sum(r["verdict"] == v for r in rows_new) / len(rows_new)
+                         for v in ("correct", "abstain", "old_api", "other")},
+            "rows": rows_new}
+
+
+def run_singleton_experiment(model, tokenizer) -> dict:
+    """Recall of facts written in many documents against facts written in one (base model)."""
+    split = split_facts()
+    return {"common": grade_answers(model, tokenizer, split["known"], prompt_fn=cue)["correct"],
+            "singleton": grade_answers(model, tokenizer, split["singleton"], prompt_fn=cue)["correct"]}

@@ -1,0 +1,156 @@
+"""Stage 1, pretraining: next-token prediction over a corpus, with a live loss curve.
+
+The loop is nanoGPT's (karpathy/nanoGPT ``train.py``) cut down to what a student needs to see:
+draw random windows of ``block_size`` tokens, predict each next token, AdamW with linear
+warm-up and cosine decay, and a ``callback(history)`` hook that the notebook uses to redraw
+the loss curve while training runs (:class:`LivePlot`). Sampling takes an explicit
+``torch.Generator`` so that "samples before and after" are the same on a re-run.
+
+Example:
+    >>> tokens = encode_documents(texts, tokenizer)                  # (N,)
+    >>> history = train_tiny_lm(model, tokens, steps=200, callback=LivePlot())
+    >>> print(sample(model, tokenizer, "def ", generator=make_generator(0)))
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from trainlab.seed import make_generator
+
+
+def encode_documents(texts: list[str], tokenizer) -> torch.Tensor:
+    """Concatenate documents into one token stream, each followed by the end-of-text token."""
+    ids: list[int] = []
+    for text in texts:
+        ids += tokenizer(text).input_ids + [tokenizer.eos_token_id]
+    return torch.tensor(ids, dtype=torch.long)  # (N,)
+
+
+def get_batch(tokens: torch.Tensor, batch_size: int, block_size: int,
+              generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random windows ``x`` and the same windows shifted by one token, ``y`` (the targets)."""
+    starts = torch.randint(len(tokens) - block_size - 1, (batch_size,), generator=generator)
+    x = torch.stack([tokens[s:s + block_size] for s in starts])  # (B, T)
+    y = torch.stack([tokens[s + 1:s + block_size + 1] for s in starts])  # (B, T)
+    return x, y
+
+
+def lr_at(step: int, steps: int, lr: float, warmup: int) -> float:
+    """Linear warm-up to ``lr``, then cosine decay to a tenth of it (nanoGPT's schedule)."""
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@torch.no_grad()
+def evaluate_loss(model, tokens: torch.Tensor, block_size: int, max_windows: int = 64) -> float:
+    """Mean next-token cross-entropy (nats) over consecutive, non-overlapping windows."""
+    model.eval()
+    n = min(max_windows, (len(tokens) - 1) // block_size)
+    x = tokens[: n * block_size].view(n, block_size)  # (B, T)
+    y = tokens[1: n * block_size + 1].view(n, block_size)  # (B, T)
+    logits = model(x).logits  # (B, T, V)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1)).item()
+
+
+def train_tiny_lm(model, tokens: torch.Tensor, steps: int = 300, batch_size: int = 32,
+                  lr: float = 3e-3, warmup: int = 20, seed: int = 0,
+                  val_tokens: torch.Tensor | None = None, eval_every: int = 25,
+                  callback=None, progress: bool = True) -> dict:
+    """Pretrain ``model`` on ``tokens`` (in place) and return its history.
+
+    ``history`` holds ``step`` and ``loss`` (training loss of every step) and, at every
+    ``eval_every`` steps, ``val_step``/``val_loss`` if ``val_tokens`` is given. After each
+    evaluation ``callback(history)`` is called: hand it a :class:`LivePlot` to watch the curve.
+    """
+    block_size = model.config.n_positions
+    generator = make_generator(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
+    history = {"step": [], "loss": [], "val_step": [], "val_loss": []}
+    for step in tqdm(range(steps), desc="pretraining", disable=not progress):
+        model.train()
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, steps, lr, warmup)
+        x, y = get_batch(tokens, batch_size, block_size, generator)  # (B, T), (B, T)
+        logits = model(x).logits  # (B, T, V)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        history["step"].append(step)
+        history["loss"].append(loss.item())
+        if (step + 1) % eval_every == 0 or step == steps - 1:
+            if val_tokens is not None:
+                history["val_step"].append(step)
+                history["val_loss"].append(evaluate_loss(model, val_tokens, block_size))
+            if callback is not None:
+                callback(history)
+    model.eval()
+    return history
+
+
+@torch.no_grad()
+def sample(model, tokenizer, prompt: str, max_new_tokens: int = 40, temperature: float = 0.0,
+           top_k: int | None = None, generator: torch.Generator | None = None) -> str:
+    """Continue ``prompt``; ``temperature=0`` is greedy. Stops at the end-of-text token.
+
+    Returns only the continuation. The context is cropped to the model's ``block_size``.
+    """
+    model.eval()
+    block_size = model.config.n_positions
+    ids = tokenizer(prompt, return_tensors="pt").input_ids  # (1, T)
+    start = ids.size(1)
+    for _ in range(max_new_tokens):
+        logits = model(ids[:, -block_size:]).logits[:, -1, :]  # (1, V)
+        if temperature == 0.0:
+            next_id = logits.argmax(dim=-1, keepdim=True)  # (1, 1)
+        else:
+            logits = logits / temperature
+            if top_k is not None:
+                kth = torch.topk(logits, top_k).values[:, -1:]  # (1, 1)
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            next_id = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)  # (1, 1)
+        if next_id.item() == tokenizer.eos_token_id:
+            break
+        ids = torch.cat([ids, next_id], dim=1)
+    return tokenizer.decode(ids[0, start:])
+
+
+class LivePlot:
+    """A training callback that redraws the loss curve in place in a notebook.
+
+    In Jupyter it updates one displayed figure (``IPython.display`` with a display id);
+    pass ``output=`` an ``ipywidgets.Output`` to draw inside a widget instead.
+    """
+
+    def __init__(self, title: str = "training loss", output=None):
+        import matplotlib.pyplot as plt
+
+        self.fig, self.ax = plt.subplots(figsize=(6, 3.5))
+        self.title = title
+        self.output = output
+        self.handle = None
+        plt.close(self.fig)  # drawn through display(), not by the cell's automatic output
+
+    def __call__(self, history: dict) -> None:
+        from IPython.display import display
+
+        ax = self.ax
+        ax.clear()
+        ax.plot(history["step"], history["loss"], lw=0.8, label="train")
+        if history["val_loss"]:
+            ax.plot(history["val_step"], history["val_loss"], "o-", label="held out")
+        ax.set(xlabel="step", ylabel="cross-entropy (nats/token)", title=self.title)
+        ax.legend()
+        if self.output is not None:
+            with self.output:
+                self.output.clear_output(wait=True)
+                display(self.fig)
+        elif self.handle is None:
+            self.handle = display(self.fig, display_id=True)
+        else:
+            self.handle.update(self.fig)
