@@ -299,7 +299,8 @@ def chat_prompt(tokenizer, question: str, system: str | None = None) -> str:
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
-def _encode(tokenizer, text: str) -> list[int]:
+def encode_text(tokenizer, text: str) -> list[int]:
+    """Token ids of ``text`` with no special tokens added."""
     # The chat template already holds every special token the model expects.
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
@@ -307,7 +308,7 @@ def _encode(tokenizer, text: str) -> list[int]:
 @torch.inference_mode()
 def generate_ids(lm: RealModel, prompt: str, max_new_tokens: int = 48) -> tuple[list, list]:
     """Greedy-decode from a raw ``prompt`` string; return (prompt ids, answer ids)."""
-    ids = torch.tensor([_encode(lm.tokenizer, prompt)])
+    ids = torch.tensor([encode_text(lm.tokenizer, prompt)])
     out = lm.model.generate(
         input_ids=ids,
         attention_mask=torch.ones_like(ids),
@@ -359,8 +360,8 @@ def score_continuations(lm: RealModel, prompt: str, continuations: list[str]) ->
     never lets a real token see the padding after it, so no mask is needed). The prompt is
     tokenised on its own, so every choice is scored after exactly the same prompt tokens.
     """
-    prompt_ids = _encode(lm.tokenizer, prompt)
-    conts = [_encode(lm.tokenizer, c) for c in continuations]
+    prompt_ids = encode_text(lm.tokenizer, prompt)
+    conts = [encode_text(lm.tokenizer, c) for c in continuations]
     out = lm.model(input_ids=torch.tensor([prompt_ids]), use_cache=True)
     first = torch.log_softmax(out.logits[0, -1].float(), -1)  # (V,) scores each first token
     width = max(len(c) for c in conts) - 1

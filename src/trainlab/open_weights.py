@@ -1,0 +1,132 @@
+"""Open weights: what holding a model's parameters lets you see, on the real model.
+
+A closed model is an API; an open-weight model is a file of numbers you can load and
+inspect. Here that is SmolLM2-135M-Instruct (``trainlab.realmodel``): a Llama-style decoder
+with ``n_layer`` = 30 blocks, ``n_embd`` = 576, 9 query heads sharing 3 key/value heads
+(grouped-query attention), a SwiGLU MLP of width 1536, and an output layer that reuses
+(ties) the token-embedding matrix. The functions count its parameters by component, list
+every tensor in a table, and plot the distribution of the weights.
+
+The file shipped is mostly 4-bit (GGUF Q4_1: blocks of 32 weights stored as 16 levels plus a
+scale and an offset); transformers de-quantises it on load, so each block of 32 weights of
+an attention or MLP matrix holds at most 16 distinct values, which ``count_levels`` shows
+(the embedding matrix, stored more finely, shows up to 32).
+
+Cites: Touvron et al., "LLaMA" (2023) for the architecture; Ainslie et al., "GQA" (2023);
+Shazeer, "GLU Variants Improve Transformer" (2020); the ggml GGUF format for Q4_1.
+
+Example:
+    >>> count_parameters(load_model().model)["parameters"].sum()    # doctest: +SKIP
+    134515008
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import torch
+
+# (pattern on the parameter name, component), first match wins.
+COMPONENTS = [
+    (r"embed_tokens", "token embeddings (tied with the output layer)"),
+    (r"self_attn\.(q|k|v|o)_proj", "attention"),
+    (r"mlp\.", "MLP (SwiGLU)"),
+    (r"norm", "RMSNorm scales"),
+    (r"lm_head", "output layer"),
+]
+
+
+def component_of(name: str) -> str:
+    """Which part of the model a parameter name belongs to."""
+    for pattern, component in COMPONENTS:
+        if re.search(pattern, name):
+            return component
+    return "other"
+
+
+def tabulate_layers(model: torch.nn.Module) -> pd.DataFrame:
+    """One row per parameter tensor: name, block index, component, shape, count and stats.
+
+    ``named_parameters`` lists a tied tensor once, so the counts add up to the true total.
+    """
+    rows = []
+    for name, p in model.named_parameters():
+        block = re.search(r"layers\.(\d+)\.", name)
+        w = p.detach().float()
+        rows.append({
+            "name": name,
+            "block": int(block.group(1)) if block else None,
+            "component": component_of(name),
+            "shape": tuple(p.shape),
+            "parameters": p.numel(),
+            "dtype": str(p.dtype).replace("torch.", ""),
+            "mean": w.mean().item(),
+            "std": w.std().item() if p.numel() > 1 else 0.0,
+        })
+    table = pd.DataFrame(rows)
+    table["block"] = table["block"].astype("Int64")
+    return table
+
+
+def count_parameters(model: torch.nn.Module) -> pd.DataFrame:
+    """Parameters per component, with their share of the total, largest first."""
+    table = tabulate_layers(model).groupby("component")["parameters"].sum()
+    table = table.sort_values(ascending=False).reset_index()
+    table["share"] = table["parameters"] / table["parameters"].sum()
+    return table
+
+
+def plot_parameter_counts(counts: pd.DataFrame, ax=None):
+    """Bar chart of parameters per component (millions)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    ax.barh(counts["component"], counts["parameters"] / 1e6)
+    ax.invert_yaxis()
+    ax.set_xlabel("parameters (millions)")
+    ax.set_title(f"{counts['parameters'].sum() / 1e6:.1f}M parameters by component")
+    return ax
+
+
+def weight_samples(model: torch.nn.Module, names: list[str] | None = None) -> dict:
+    """The weight tensors to compare: by default embeddings, first and last block matrices."""
+    params = dict(model.named_parameters())
+    if names is None:
+        last = max(int(m.group(1)) for n in params if (m := re.search(r"layers\.(\d+)\.", n)))
+        names = ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight",
+                 f"model.layers.{last}.self_attn.q_proj.weight",
+                 f"model.layers.{last}.mlp.down_proj.weight"]
+    return {n: params[n].detach().float().flatten() for n in names}
+
+
+def plot_weight_histograms(model: torch.nn.Module, names: list[str] | None = None,
+                           bins: int = 200, ax=None):
+    """Overlaid density histograms (log scale) of a few weight matrices."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+    for name, w in weight_samples(model, names).items():
+        lo, hi = np.quantile(w[:: max(1, w.numel() // 200_000)].numpy(), [0.0005, 0.9995])
+        ax.hist(w.numpy(), bins=bins, range=(lo, hi), density=True, histtype="step",
+                log=True, label=name.replace("model.", "").replace(".weight", ""))
+    ax.set_xlabel("weight value (central 99.9%)")
+    ax.set_ylabel("density (log)")
+    ax.set_title("Distributions of weights in the open model")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def count_levels(weight: torch.Tensor, block: int = 32) -> pd.Series:
+    """Number of distinct values in each block of ``block`` consecutive weights.
+
+    Q4_1 stores 4-bit codes, so a de-quantised block has at most 16 levels; a weight
+    matrix trained in full precision would show ``block`` distinct values in almost every
+    block.
+    """
+    w = weight.detach().flatten()
+    w = w[: w.numel() // block * block].reshape(-1, block)  # (n_blocks, block)
+    levels = (w.sort(dim=1).values.diff(dim=1) != 0).sum(dim=1) + 1
+    return pd.Series(levels.numpy()).value_counts().sort_index()
