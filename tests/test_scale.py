@@ -16,7 +16,7 @@ def test_6nd_matches_stated_compute():
 
 def test_measured_run_and_extrapolation():
     run = measured_run("tiny", parameters=1_000_000, tokens=500_000, seconds=30.0)
-    assert run["flops_per_s"] == pytest.approx(6e11 / 30)
-    assert seconds_on_this_machine(6e11, run) == pytest.approx(30.0)
+    assert run["flops_per_s"] == pytest.approx(3e12 / 30)
+    assert seconds_on_this_machine(3e12, run) == pytest.approx(30.0)
     ax = plot_compute_scale(run)
     assert len(ax.collections) == 2
