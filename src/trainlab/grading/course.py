@@ -101,6 +101,8 @@ def build_template(course, assignment, workdir):
     if not glob.glob(os.path.join(src, "*.ipynb")):
         raise FileNotFoundError("no notebook in %s: nothing to grade against" % src)
     folder = os.path.join(workdir, "template")
+    # The template holds the solutions: root only, even inside the round's folder.
+    os.makedirs(folder, mode=0o700)
     shutil.copytree(src, os.path.join(folder, "source", assignment))
     gradebook = os.path.join(folder, "gradebook.db")
     run_nbgrader(folder, course.course_id, "sqlite:///" + gradebook,
@@ -130,6 +132,7 @@ def ensure_gradebook(course, template):
         actual = {}
     if not actual:
         scratch = os.path.join(os.path.dirname(template.folder), "into-gradebook")
+        os.makedirs(scratch, mode=0o700)
         shutil.copytree(os.path.join(template.folder, "source"),
                         os.path.join(scratch, "source"))
         run_nbgrader(scratch, course.course_id, course.db_url,

@@ -58,7 +58,7 @@ def prepare_environment(workdir):
     os.chdir(workdir)
 
 
-def is_write(event, args):
+def is_write(args):
     """Say whether an ``open`` audit event asks to write."""
     mode, flags = args[1], args[2]
     if isinstance(mode, str):
@@ -82,7 +82,7 @@ def make_audit_hook(log_fd, allowed_prefixes):
         state["busy"] = True
         try:
             if event == "open":
-                if not (is_write(event, args) and outside(args[0])):
+                if not (is_write(args) and outside(args[0])):
                     return
                 record = {"event": "write", "path": os.fsdecode(args[0])}
             elif event.startswith(("os.", "shutil.")) and event not in ("os.kill", "os.system",

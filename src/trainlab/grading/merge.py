@@ -11,9 +11,11 @@ Example:
     scores["lesson02", "test_loss"]   # (auto_score, max_score)
 """
 import os
+import warnings
 
 from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin
+from sqlalchemy.exc import SAWarning
 
 
 def read_timestamp(submission_dir):
@@ -46,7 +48,9 @@ def merge_submission(course, assignment, student, private_db_url, timestamp):
         grades, comments, penalties = private_grades(private_db_url, assignment, student)
     else:
         grades, comments, penalties = {}, {}, {}
-    with Gradebook(course.db_url, course.course_id) as gb:
+    with Gradebook(course.db_url, course.course_id) as gb, warnings.catch_warnings():
+        # nbgrader's own add_submission trips SQLAlchemy's autoflush warning; harmless.
+        warnings.simplefilter("ignore", SAWarning)
         gb.update_or_create_student(student)
         extra = {"timestamp": timestamp} if timestamp else {}
         submission = gb.update_or_create_submission(assignment, student, **extra)

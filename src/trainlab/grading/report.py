@@ -168,9 +168,8 @@ def failed_tests_table(outcomes, template):
              for c in nb.cells if is_test(c)]
     counts = []
     for key in tests:
-        failed = sum(1 for o in outcomes
-                     if (o.cell_scores.get(key) or (0, 1))[0] < (o.cell_scores.get(key) or (0, 1))[1])
-        counts.append((key[1], failed))
+        scores = [o.cell_scores.get(key) for o in outcomes]
+        counts.append((key[1], sum(1 for s in scores if s is None or (s[0] or 0) < s[1])))
     return sorted(counts, key=lambda item: -item[1])
 
 

@@ -15,6 +15,7 @@ Example:
 """
 import concurrent.futures
 import dataclasses
+import json
 import os
 import queue
 import shutil
@@ -66,6 +67,15 @@ def grade_one(course, template, student, limits, slots, workspace, watch):
         slots.put(slot)
 
 
+def autograde_succeeded(private):
+    """Say whether the confined grader reported a complete autograde."""
+    path = os.path.join(private.folder, "result.json")
+    if not os.path.exists(path):
+        return False
+    with open(path) as f:
+        return bool(json.load(f).get("autograde", {}).get("success"))
+
+
 def publish_outputs(course, template, private):
     """Copy the private autograded notebook and feedback into the course."""
     for kind in ("autograded", "feedback"):
@@ -81,20 +91,11 @@ def publish_outputs(course, template, private):
 def record(course, template, student, private, run, limits):
     """Merge one finished submission into the gradebook and describe it."""
     db = os.path.join(private.folder, "course", "gradebook.db")
-    graded = (not private.fatal and not run.timed_out
-              and os.path.exists(os.path.join(private.folder, "result.json")))
+    graded = not private.fatal and not run.timed_out and autograde_succeeded(private)
     submission_dir = os.path.join(course.root, course.submitted, student, template.assignment)
-    try:
-        scores = merge_submission(course, template.assignment, student,
-                                  "sqlite:///" + db if graded else None,
-                                  read_timestamp(submission_dir))
-    except Exception as error:
-        if not graded:
-            raise
-        # The private gradebook lacks a submission when autograde failed early: record 0.
-        scores = merge_submission(course, template.assignment, student, None,
-                                  read_timestamp(submission_dir))
-        private.findings.append("no grades came back (%s)" % type(error).__name__)
+    scores = merge_submission(course, template.assignment, student,
+                              "sqlite:///" + db if graded else None,
+                              read_timestamp(submission_dir))
     publish_outputs(course, template, private)
     return describe_outcome(private, run, scores, template, limits)
 
@@ -109,8 +110,12 @@ def grade_round(root, assignment, *, workers=None, db_url=None, limits=None,
     course = course_mod.load_course(root, db_url)
     limits = limits or Limits(cell_timeout=course.cell_timeout)
     workers = workers or os.cpu_count() or 1
-    os.makedirs(workspace or DEFAULT_WORKSPACE, mode=0o711, exist_ok=True)
-    round_dir = tempfile.mkdtemp(prefix="round-", dir=workspace or DEFAULT_WORKSPACE)
+    workspace = os.path.abspath(workspace or DEFAULT_WORKSPACE)
+    if workspace.startswith(("/tmp", "/var/tmp", "/dev/shm")):
+        raise RuntimeError("the workspace %s would be hidden by each submission's private /tmp:"
+                           " choose a folder elsewhere" % workspace)
+    os.makedirs(workspace, mode=0o711, exist_ok=True)
+    round_dir = tempfile.mkdtemp(prefix="round-", dir=workspace)
     os.chmod(round_dir, 0o711)
     try:
         template = course_mod.build_template(course, assignment, round_dir)

@@ -150,7 +150,8 @@ def write_spec(spec_path, course, template, student, limits, folder, uid, watch)
     private_root = os.path.join(folder, "course")
     hide = [os.path.join(course.root, d) for d in
             (course.source, course.submitted, course.autograded, course.feedback)]
-    hide += [os.path.join(course.root, ".exchange")]
+    hide += [os.path.join(course.root, ".exchange"), template.folder,
+             os.path.join(os.path.dirname(template.folder), "into-gradebook")]
     if course.db_url.startswith("sqlite:///"):
         hide.append(course.db_url[len("sqlite:///"):])
     config = {
