@@ -33,7 +33,7 @@ PROBE_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, vocab_s
 
 
 def _train_probe_lm(tokens: torch.Tensor, steps: int, batch_size: int, seed: int, config: TinyConfig,
-                    lr: float = 1e-2):
+                    lr: float = 3e-3):
     set_seed(seed)
     model = build_tiny_lm(TinyConfig(**{**config.__dict__, "vocab_size": len(code_tokenizer(config.vocab_size))}))
     train_tiny_lm(model, tokens, steps=steps, batch_size=batch_size, lr=lr, seed=seed, progress=False)

@@ -52,7 +52,7 @@ def evaluate_loss(model, tokens: torch.Tensor, block_size: int, max_windows: int
     n = min(max_windows, (len(tokens) - 1) // block_size)
     x = tokens[: n * block_size].view(n, block_size)  # (B, T)
     y = tokens[1: n * block_size + 1].view(n, block_size)  # (B, T)
-    logits = model(x).logits  # (B, T, V)
+    logits = model(x, attention_mask=torch.ones_like(x)).logits  # (B, T, V)
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1)).item()
 
 
@@ -75,7 +75,9 @@ def train_tiny_lm(model, tokens: torch.Tensor, steps: int = 300, batch_size: int
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, steps, lr, warmup)
         x, y = get_batch(tokens, batch_size, block_size, generator)  # (B, T), (B, T)
-        logits = model(x).logits  # (B, T, V)
+        # Every position is real text: the all-ones mask only tells transformers so, since
+        # <|eos|> doubles as the padding token.
+        logits = model(x, attention_mask=torch.ones_like(x)).logits  # (B, T, V)
         loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -105,7 +107,8 @@ def sample(model, tokenizer, prompt: str, max_new_tokens: int = 40, temperature:
     ids = tokenizer(prompt, return_tensors="pt").input_ids  # (1, T)
     start = ids.size(1)
     for _ in range(max_new_tokens):
-        logits = model(ids[:, -block_size:]).logits[:, -1, :]  # (1, V)
+        context = ids[:, -block_size:]  # (1, T)
+        logits = model(context, attention_mask=torch.ones_like(context)).logits[:, -1, :]  # (1, V)
         if temperature == 0.0:
             next_id = logits.argmax(dim=-1, keepdim=True)  # (1, 1)
         else:

@@ -56,7 +56,7 @@ def sft_loss(model, batch: dict) -> torch.Tensor:
                            ignore_index=IGNORE_INDEX)
 
 
-def train_sft(model, tokenizer, records: list[dict], epochs: int = 8, batch_size: int = 8,
+def train_sft(model, tokenizer, records: list[dict], epochs: int = 10, batch_size: int = 8,
               lr: float = 1e-3, seed: int = 0, progress: bool = True) -> dict:
     """Fine-tune ``model`` in place on instruction records; return ``{"step", "loss"}``."""
     examples = make_sft_examples(records, tokenizer)

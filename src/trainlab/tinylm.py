@@ -73,8 +73,15 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def config_of(model: GPT2LMHeadModel) -> TinyConfig:
+    """The nanoGPT-named sizes of a GPT-2 model."""
+    c = model.config
+    return TinyConfig(n_layer=c.n_layer, n_head=c.n_head, n_embd=c.n_embd, block_size=c.n_positions,
+                      vocab_size=c.vocab_size)
+
+
 def save_tiny_lm(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, directory: Path,
-                 config: TinyConfig, dtype: torch.dtype = torch.float16) -> None:
+                 dtype: torch.dtype = torch.float16) -> None:
     """Save weights as safetensors in ``dtype`` (float16 halves the shipped size) plus the tokenizer."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -84,7 +91,7 @@ def save_tiny_lm(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, dir
              if k != "lm_head.weight"}  # tied to the token embedding
     save_file(state, directory / "model.safetensors")
     tokenizer.backend_tokenizer.save(str(directory / "tokenizer.json"))
-    (directory / "config.json").write_text(json.dumps(asdict(config), indent=1) + "\n")
+    (directory / "config.json").write_text(json.dumps(asdict(config_of(model)), indent=1) + "\n")
 
 
 def load_tiny_lm(directory: Path) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerFast]:

@@ -94,20 +94,18 @@ def grade_answers(model, tokenizer, facts: list[dict], prompt_fn=ask) -> dict:
 
 
 def split_facts(seed: int = 0) -> dict:
-    """Facts split for tuning and evaluation: ``{"known", "unknown_train", "unknown_test", ...}``.
+    """Facts split for tuning and evaluation: ``{"known", "singleton", "unknown_train", "unknown_test"}``.
 
-    Known common facts are tuned on half and evaluated on all; unknown (post-cutoff) facts are
-    split so that abstention is measured on questions DPO never trained on.
+    Unknown (post-cutoff) facts are split in half so that abstention is measured on
+    questions DPO never trained on.
     """
     g = torch.Generator().manual_seed(seed)
     facts = make_facts()
-    known = [f for f in facts if f["known"] and not f["singleton"]]
     unknown = [f for f in facts if not f["known"]]
     order = torch.randperm(len(unknown), generator=g).tolist()
     half = len(unknown) // 2
     return {
-        "known": known,
-        "known_train": known[::2],
+        "known": [f for f in facts if f["known"] and not f["singleton"]],
         "singleton": [f for f in facts if f["singleton"]],
         "unknown_train": [unknown[i] for i in order[:half]],
         "unknown_test": [unknown[i] for i in order[half:]],
@@ -115,9 +113,14 @@ def split_facts(seed: int = 0) -> dict:
 
 
 def make_tuning_data(seed: int = 0) -> dict:
-    """The SFT records (known facts) and the DPO records (known and unknown), in TRL's keys."""
+    """SFT records (the known common facts) and DPO records (those plus half the unknown ones).
+
+    SFT sees only questions the model can answer, as instruction data is written by people who
+    know the answers: it teaches the answer format, and nothing about what to do when the
+    answer is unknown. That is left to the preference pairs.
+    """
     split = split_facts(seed)
     return {
-        "sft": make_instruction_pairs(split["known_train"]),
-        "dpo": make_preference_pairs(split["known_train"] + split["unknown_train"], seed=seed),
+        "sft": make_instruction_pairs(split["known"]),
+        "dpo": make_preference_pairs(split["known"] + split["unknown_train"], seed=seed),
     }
