@@ -25,8 +25,8 @@ from trainlab.corpora import corrupt_text
 from trainlab.pretrain import evaluate_loss, train_tiny_lm
 from trainlab.seed import set_seed
 from trainlab.tinylm import TinyConfig, build_tiny_lm
-from trainlab.world import cue
-from trainlab.worldlm import grade_answers, split_facts
+from trainlab.world import cue, make_facts
+from trainlab.worldlm import answer_questions, grade_answers, split_facts
 
 # Smaller than the stage-1 model: each experiment trains several of these.
 PROBE_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, vocab_size=512)
@@ -92,9 +92,6 @@ def run_recency_experiment(model, tokenizer) -> dict:
     Returns the verdict shares (``old_api`` = it named the removed ``quiver 1`` call) and the
     rows, for ``quiver 1`` (known) and ``quiver 2`` (after the cutoff) asked the same way.
     """
-    from trainlab.worldlm import answer_questions
-    from trainlab.world import make_facts
-
     facts = make_facts()
     old = [f for f in facts if f["lib"] == "quiver" and f["ver"] == 1]
     new = [f for f in facts if f["lib"] == "quiver" and f["ver"] == 2]

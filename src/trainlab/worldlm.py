@@ -22,6 +22,8 @@ from trainlab.world import ABSTAIN, ask, make_facts, make_instruction_pairs, mak
 
 WORLD_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, vocab_size=1024)
 _CALL = re.compile(r"[\w]+\.[\w]+\([^)]*\)|len\(t\)")
+# One sentence, then the end of text: " Use quiver.read(path)." or the abstention.
+_ANSWER_FORMAT = re.compile(r"^ (Use \S+( \S+)?\.|" + re.escape(ABSTAIN) + ")$")
 
 
 def pre_cutoff_texts(world: dict) -> list[str]:
@@ -82,15 +84,19 @@ def answer_questions(model, tokenizer, facts: list[dict], prompt_fn=ask,
     for f in facts:
         prompt = prompt_fn(f["task"], f["lib"], f["ver"])
         answer = sample(model, tokenizer, prompt, max_new_tokens=max_new_tokens).split("\n")[0]
-        rows.append({"prompt": prompt, "answer": answer, "expected": f["call"], "verdict": judge(answer, f)})
+        rows.append({"prompt": prompt, "answer": answer, "expected": f["call"], "verdict": judge(answer, f),
+                     "answer_format": bool(_ANSWER_FORMAT.match(answer))})
     return rows
 
 
 def grade_answers(model, tokenizer, facts: list[dict], prompt_fn=ask) -> dict:
-    """Share of answers in each verdict, e.g. ``{"correct": 0.9, "abstain": 0.0, ...}``."""
+    """Share of answers in each verdict, e.g. ``{"correct": 0.9, "abstain": 0.0, ...}``, and
+    ``answer_format``: the share that is one short answer and then stops, as SFT teaches."""
     rows = answer_questions(model, tokenizer, facts, prompt_fn)
     verdicts = [r["verdict"] for r in rows]
-    return {v: verdicts.count(v) / len(verdicts) for v in ("correct", "abstain", "old_api", "other")}
+    shares = {v: verdicts.count(v) / len(verdicts) for v in ("correct", "abstain", "old_api", "other")}
+    shares["answer_format"] = sum(r["answer_format"] for r in rows) / len(rows)
+    return shares
 
 
 def split_facts(seed: int = 0) -> dict:

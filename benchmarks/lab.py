@@ -1,0 +1,104 @@
+"""Wall time and peak memory of each stage of the tiny-model lab, trained from scratch.
+
+Runs the full training path (no shipped checkpoints) with the lab's default settings on two
+threads: stage 1 pretrains the code model and the world model; stage 2 runs the coverage,
+quality, recency and singleton experiments; stage 3 is SFT; stage 4 is DPO with the SFT term.
+Budget: each stage under 60 s, all under 4 minutes, peak memory under 1.5 GB. The last line is
+
+    lab: pretrain_s=<s> data_s=<s> sft_s=<s> dpo_s=<s> total_s=<s> peak_mb=<MB>
+
+Run: ``python benchmarks/lab.py``.
+"""
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import psutil  # noqa: E402
+
+from trainlab.seed import set_threads  # noqa: E402
+
+
+class PeakMemory:
+    """Samples this process's resident memory every 20 ms and keeps the maximum (MB)."""
+
+    def __init__(self):
+        self.process = psutil.Process()
+        self.peak = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop.wait(0.02):
+            self.peak = max(self.peak, self.process.memory_info().rss / 2**20)
+
+    def reset(self) -> float:
+        peak, self.peak = self.peak, self.process.memory_info().rss / 2**20
+        return peak
+
+
+def main() -> None:
+    threads = set_threads(2)
+    memory = PeakMemory()
+    from trainlab.codelm import train_code_lm
+    from trainlab.data_experiments import (run_coverage_experiment, run_quality_experiment,
+                                           run_recency_experiment, run_singleton_experiment)
+    from trainlab.dpo import train_dpo
+    from trainlab.sft import train_sft
+    from trainlab.worldlm import grade_answers, make_tuning_data, split_facts, train_world_lm
+
+    split, data = split_facts(), make_tuning_data()
+    times = {}
+    start = time.perf_counter()
+
+    t = time.perf_counter()
+    _, _, code_history = train_code_lm(progress=False)
+    world, tok, world_history = train_world_lm(progress=False)
+    times["pretrain"] = time.perf_counter() - t
+    print(f"pretrain: {times['pretrain']:.1f} s, peak {memory.reset():.0f} MB; code held-out loss "
+          f"{code_history['val_loss'][0]:.2f} -> {code_history['val_loss'][-1]:.2f}, world loss "
+          f"{world_history['loss'][0]:.2f} -> {world_history['loss'][-1]:.2f}")
+
+    t = time.perf_counter()
+    coverage = run_coverage_experiment()
+    quality = run_quality_experiment()
+    recency = run_recency_experiment(world, tok)["quiver 2"]
+    singleton = run_singleton_experiment(world, tok)
+    times["data"] = time.perf_counter() - t
+    print(f"data: {times['data']:.1f} s, peak {memory.reset():.0f} MB; asyncio loss by share "
+          + ", ".join(f"{r['share']:.0%}: {r['asyncio_loss']:.2f}" for r in coverage)
+          + "; clean loss by corruption " + ", ".join(f"{r['corrupted']:.0%}: {r['clean_loss']:.2f}" for r in quality)
+          + f"; quiver 2 old API {recency['old_api']:.2f}; recall common {singleton['common']:.2f}"
+          f" singleton {singleton['singleton']:.2f}")
+
+    t = time.perf_counter()
+    train_sft(world, tok, data["sft"], progress=False)
+    times["sft"] = time.perf_counter() - t
+    known = grade_answers(world, tok, split["known"])
+    unknown = grade_answers(world, tok, split["unknown_test"])
+    print(f"sft: {times['sft']:.1f} s, peak {memory.reset():.0f} MB; known correct {known['correct']:.2f}, "
+          f"format {known['answer_format']:.2f}, unknown abstain {unknown['abstain']:.2f}")
+
+    t = time.perf_counter()
+    history = train_dpo(world, tok, data["dpo"], progress=False)
+    times["dpo"] = time.perf_counter() - t
+    known = grade_answers(world, tok, split["known"])
+    unknown = grade_answers(world, tok, split["unknown_test"])
+    print(f"dpo: {times['dpo']:.1f} s, peak {memory.reset():.0f} MB; known correct {known['correct']:.2f}, "
+          f"unknown abstain {unknown['abstain']:.2f}, reward margin {history['reward_margin'][-1]:.2f}")
+
+    total = time.perf_counter() - start
+    memory.stop.set()
+    import resource
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"threads={threads}, load average {os.getloadavg()[0]:.1f}")
+    print(f"lab: pretrain_s={times['pretrain']:.1f} data_s={times['data']:.1f} sft_s={times['sft']:.1f} "
+          f"dpo_s={times['dpo']:.1f} total_s={total:.1f} peak_mb={peak_mb:.0f}")
+
+
+if __name__ == "__main__":
+    main()
