@@ -101,8 +101,14 @@ try:
         f.write("escaped")
 except OSError as e:
     attempts["write"] = type(e).__name__
-for secret in glob.glob(course + "/source/*/*.ipynb") + glob.glob(course + "/submitted/*/*/*.ipynb"):
-    attempts["read " + secret] = open(secret).read()[:200]
+secrets = (glob.glob(course + "/source/*/*.ipynb") + glob.glob(course + "/submitted/*/*/*.ipynb")
+           + glob.glob("../../template/source/*/*.ipynb") + glob.glob("../../sub-*/kernel/*.py")
+           + glob.glob("../../sub-*/course/gradebook.db"))
+for secret in secrets:
+    try:
+        attempts["read " + secret] = open(secret, errors="replace").read()[:200]
+    except OSError as e:
+        attempts["refused " + secret] = type(e).__name__
 try:
     socket.create_connection(("1.1.1.1", 80), timeout=2)
     attempts["network"] = "connected"

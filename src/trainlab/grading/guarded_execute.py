@@ -168,12 +168,12 @@ class GuardedExecute(Execute):
             cell.outputs = [error_output(
                 "KernelDied", "not run: the kernel died in cell %d" % self._dead_since)]
             return cell
-        if self._guard_name is None:
-            await self._install_guard()
         restored = []
-        if cell.metadata.get("nbgrader", {}).get("grade"):
-            restored = await self._run_guard()
         try:
+            if self._guard_name is None:
+                await self._install_guard()
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                restored = await self._run_guard()
             cell = await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
         except DeadKernelError:

@@ -179,9 +179,10 @@ def plot_scores(outcomes, max_score, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # One bar per whole point while that stays readable; 20 bars otherwise.
+    bins = [b - 0.5 for b in range(int(max_score) + 2)] if max_score <= 40 else 20
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.hist([o.score for o in outcomes], bins=min(20, max(5, int(max_score) + 1)),
-            range=(0, max_score), color="#4477aa", edgecolor="white")
+    ax.hist([o.score for o in outcomes], bins=bins, color="#4477aa", edgecolor="white")
     ax.set_xlabel("score (of %g)" % max_score)
     ax.set_ylabel("submissions")
     ax.set_title("Score distribution (%d submissions)" % len(outcomes))
@@ -203,6 +204,12 @@ def write_summary(outcomes, template, report_dir):
               for name, n in failed_tests_table(outcomes, template)[:10]]
     plot = plot_scores(outcomes, template.max_score, os.path.join(report_dir, "scores.png"))
     lines += ["", "score distribution: " + plot]
+    by_hand = sum(c.metadata.nbgrader.get("points", 0) for nb in template.notebooks.values()
+                  for c in nb.cells if c.cell_type == "markdown"
+                  and c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+    if by_hand:
+        lines.append("scores are automatic marks; %g point(s) of free-text answers are graded "
+                     "by hand in the formgrader" % by_hand)
     text = "\n".join(lines)
     with open(os.path.join(report_dir, "report.txt"), "w") as f:
         f.write(text + "\n")
