@@ -89,7 +89,7 @@ def is_claim_token(token: str, question: str) -> bool:
     return len(word) >= 3 and word not in STOPWORDS and word not in question.lower()
 
 
-def answer_with_confidence(lm: RealModel, question: str, max_new_tokens: int = 40) -> dict:
+def answer_with_confidence(lm: RealModel, question: str, max_new_tokens: int = 32) -> dict:
     """Greedy answer plus, per token, the probability of the chosen token and the entropy."""
     prompt_ids, answer_ids = generate_ids(lm, chat_prompt(lm.tokenizer, question), max_new_tokens)
     tokens = pd.DataFrame(score_tokens(lm, prompt_ids, answer_ids))
@@ -109,7 +109,7 @@ def _summarise(tokens: pd.DataFrame) -> dict:
     }
 
 
-def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: int = 40):
+def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: int = 32):
     """Ask about real and made-up APIs; return answers, confidences and a per-group summary.
 
     ``summary`` has the mean token probability and entropy of each group over the whole
@@ -163,7 +163,7 @@ def grounded_question(dotted_name: str, max_doc_chars: int = 2500) -> str:
             + PARAMS_QUESTION.format(name=dotted_name))
 
 
-def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 60,
+def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
                      max_doc_chars: int = 2500) -> pd.DataFrame:
     """Ask for each API's parameters without and with its documentation in the prompt.
 
