@@ -24,7 +24,7 @@ import time
 import trainlab  # noqa: F401  (sets OMP_WAIT_POLICY and offline mode before torch loads)
 import torch
 
-from trainlab import realmodel
+from trainlab import realmodel, realmodel_scoring as scoring
 
 PROMPT = "Write a Python function that checks whether a string is a palindrome."
 NEW_TOKENS = 64
@@ -47,8 +47,8 @@ def time_cold_conversion() -> float:
 
 @torch.inference_mode()
 def time_greedy(lm, runs: int = 3) -> float:
-    ids = torch.tensor([realmodel.encode_text(lm.tokenizer,
-                                              realmodel.chat_prompt(lm.tokenizer, PROMPT))])
+    prompt = scoring.chat_prompt(lm.tokenizer, PROMPT)
+    ids = torch.tensor([scoring.encode_text(lm.tokenizer, prompt)])
     speeds = []
     for _ in range(runs):
         start = time.perf_counter()

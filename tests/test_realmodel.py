@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from model_fixtures import lm  # noqa: F401  (session fixture)
-from trainlab import realmodel
+from trainlab import realmodel, realmodel_scoring as scoring
 from trainlab.realmodel import ModelUnavailableError
 
 
@@ -64,19 +64,19 @@ def test_model_loads_once_and_answers(lm):
     assert realmodel.load_model() is lm
     assert lm.source in ("gguf", "cache") and 1 <= lm.num_threads <= 64
     assert sum(p.numel() for p in lm.model.parameters()) == 134_515_008
-    answer = realmodel.generate_answer(lm, "What is the capital of France?", max_new_tokens=16)
+    answer = scoring.generate_answer(lm, "What is the capital of France?", max_new_tokens=16)
     assert "Paris" in answer
 
 
 @pytest.mark.model
 def test_batched_choice_scores_match_token_by_token_scores(lm):
-    prompt = realmodel.chat_prompt(lm.tokenizer, "Name a fruit.") + "A fruit is"
+    prompt = scoring.chat_prompt(lm.tokenizer, "Name a fruit.") + "A fruit is"
     choices = [" an apple", " a banana split", " pear"]
-    batched = realmodel.score_continuations(lm, prompt, choices)
-    prompt_ids = realmodel.encode_text(lm.tokenizer, prompt)
+    batched = scoring.score_continuations(lm, prompt, choices)
+    prompt_ids = scoring.encode_text(lm.tokenizer, prompt)
     for choice, scored in zip(choices, batched):
-        ids = realmodel.encode_text(lm.tokenizer, choice)
-        tokens = realmodel.score_tokens(lm, prompt_ids, ids)
+        ids = scoring.encode_text(lm.tokenizer, choice)
+        tokens = scoring.score_tokens(lm, prompt_ids, ids)
         assert scored["sum"] == pytest.approx(sum(tokens["logprob"]), abs=1e-3)
         assert scored["n_tokens"] == len(ids)
         assert all(p <= 1 and e >= 0 for p, e in zip(tokens["prob"], tokens["entropy"]))
@@ -89,6 +89,6 @@ def test_converted_cache_gives_the_same_logits(lm, tmp_path):
     dest = tmp_path / "converted"
     assert realmodel.convert_to_cache(lm.model, lm.tokenizer, realmodel.find_gguf(), dest)
     reloaded = AutoModelForCausalLM.from_pretrained(dest, dtype=torch.float32).eval()
-    ids = torch.tensor([realmodel.encode_text(lm.tokenizer, "def fibonacci(n):")])
+    ids = torch.tensor([scoring.encode_text(lm.tokenizer, "def fibonacci(n):")])
     with torch.inference_mode():
         assert torch.allclose(reloaded(ids).logits, lm.model(ids).logits, atol=1e-4)

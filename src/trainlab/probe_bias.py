@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trainlab.realmodel import RealModel, chat_prompt, score_continuations
+from trainlab.realmodel import RealModel
+from trainlab.realmodel_scoring import chat_prompt, score_continuations
 
 STEM = "I recommend"
 CHOICES = {
@@ -86,5 +87,5 @@ def plot_preferences(table: pd.DataFrame, ax=None):
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the model's probability among the options")
-    ax.set_title("What the model recommends, before knowing anything about your project")
+    ax.set_title("What the model recommends, knowing nothing of your project")
     return ax

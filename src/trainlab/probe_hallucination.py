@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trainlab.realmodel import (RealModel, encode_text, chat_prompt, generate_ids,
-                                score_continuations, score_tokens)
+from trainlab.realmodel import RealModel
+from trainlab.realmodel_scoring import (chat_prompt, encode_text, generate_ids,
+                                        score_continuations, score_tokens)
 
 REAL_APIS = [
     "pandas.DataFrame.merge", "pandas.DataFrame.dropna", "json.dumps", "os.path.join",
