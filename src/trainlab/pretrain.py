@@ -100,15 +100,16 @@ def sample(model, tokenizer, prompt: str, max_new_tokens: int = 40, temperature:
            top_k: int | None = None, generator: torch.Generator | None = None) -> str:
     """Continue ``prompt``; ``temperature=0`` is greedy. Stops at the end-of-text token.
 
-    Returns only the continuation. The context is cropped to the model's ``block_size``.
+    Returns only the continuation. Keys and values of earlier tokens are cached, as in any
+    inference server; once the text outgrows ``block_size`` the context is cropped and recomputed.
     """
     model.eval()
     block_size = model.config.n_positions
     ids = tokenizer(prompt, return_tensors="pt").input_ids  # (1, T)
-    start = ids.size(1)
+    start, past, step_input = ids.size(1), None, ids[:, -block_size:]
     for _ in range(max_new_tokens):
-        context = ids[:, -block_size:]  # (1, T)
-        logits = model(context, attention_mask=torch.ones_like(context)).logits[:, -1, :]  # (1, V)
+        out = model(step_input, cache=past, use_cache=True)
+        logits = out.logits[:, -1, :]  # (1, V)
         if temperature == 0.0:
             next_id = logits.argmax(dim=-1, keepdim=True)  # (1, 1)
         else:
@@ -120,6 +121,10 @@ def sample(model, tokenizer, prompt: str, max_new_tokens: int = 40, temperature:
         if next_id.item() == tokenizer.eos_token_id:
             break
         ids = torch.cat([ids, next_id], dim=1)
+        if ids.size(1) <= block_size:
+            past, step_input = out.cache, next_id
+        else:
+            past, step_input = None, ids[:, -block_size:]
     return tokenizer.decode(ids[0, start:])
 
 
