@@ -92,3 +92,10 @@ def test_converted_cache_gives_the_same_logits(lm, tmp_path):
     ids = torch.tensor([scoring.encode_text(lm.tokenizer, "def fibonacci(n):")])
     with torch.inference_mode():
         assert torch.allclose(reloaded(ids).logits, lm.model(ids).logits, atol=1e-4)
+
+
+@pytest.mark.model
+def test_calibration_picks_a_thread_count_within_the_quota(lm):
+    cap = realmodel.choose_num_threads()
+    chosen = realmodel.calibrate_num_threads(lm.model, cap, n_steps=2)
+    assert 1 <= chosen <= cap and torch.get_num_threads() == chosen
