@@ -218,10 +218,11 @@ def convert_to_cache(model, tokenizer, gguf_path: Path, dest: Path) -> bool:
 def calibrate_num_threads(model, max_threads: int, n_steps: int = 8) -> int:
     """Time a few decoding steps at 1..``max_threads`` threads; return the fastest count.
 
-    The quota says how many cores the process may use, not how many are free: when
-    another process holds a core, two threads that must meet after every operation ran
-    10x slower than one (measured here: 0.6 against 5.9 tokens/s). Decoding, a long
-    chain of small operations, is the workload that suffers most, so it is what is timed.
+    The quota says how many cores the process may use, not how many are free, and no
+    fixed rule fits every kind of busy: measured on 2 cores shared with other jobs, two
+    threads decoded at 0.6 tokens/s against 5.9 for one, while with a single busy-loop on
+    the other core two threads still led (7.3 against 5.2). So the count is timed. Decoding,
+    a long chain of small operations, suffers most from waiting threads; it is what is timed.
     A trial stops as soon as it is slower than the best so far, so a bad count costs little.
     """
     best, best_s = 1, float("inf")
