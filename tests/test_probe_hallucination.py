@@ -6,9 +6,11 @@ import pytest
 
 from model_fixtures import lm  # noqa: F401  (session fixture)
 from trainlab.probe_hallucination import (GROUNDING_APIS, MADE_UP_APIS, REAL_APIS,
-                                          ground_with_docs, grounded_question, is_claim_token,
-                                          parameter_names, plot_confidence, plot_grounding,
-                                          probe_hallucination, resolve_api)
+                                          answer_with_confidence, ground_with_docs,
+                                          grounded_question, is_claim_token, parameter_names,
+                                          plot_confidence, plot_grounding,
+                                          plot_token_confidence, probe_hallucination,
+                                          resolve_api)
 
 matplotlib.use("Agg")
 
@@ -65,3 +67,13 @@ def test_documentation_in_the_prompt_grounds_the_answer(lm):
     assert recall[True] > recall[False], recall
     ax = plot_grounding(table)
     assert len(ax.patches) == 2 * len(GROUNDING_APIS)
+
+
+@pytest.mark.model
+def test_token_confidence_of_one_answer(lm):
+    result = answer_with_confidence(lm, "What does `os.path.smartjoin` do?", max_new_tokens=16)
+    tokens = result["tokens"]
+    assert len(tokens) >= 4 and result["answer"]
+    assert tokens["prob"].between(0, 1).all() and (tokens["entropy"] >= 0).all()
+    ax = plot_token_confidence(tokens)
+    assert len(ax.patches) == len(tokens)
