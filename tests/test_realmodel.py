@@ -86,6 +86,8 @@ def test_batched_choice_scores_match_token_by_token_scores(lm):
         assert scored["sum"] == pytest.approx(sum(tokens["logprob"]), abs=1e-3)
         assert scored["n_tokens"] == len(ids)
         assert all(p <= 1 and e >= 0 for p, e in zip(tokens["prob"], tokens["entropy"]))
+    with pytest.raises(ValueError):
+        scoring.score_continuations(lm, prompt, [" pear", ""])
 
 
 @pytest.mark.model

@@ -96,6 +96,8 @@ def score_continuations(lm: RealModel, prompt: str, continuations: list[str]) ->
     """
     prompt_ids = encode_text(lm.tokenizer, prompt)
     conts = [encode_text(lm.tokenizer, c) for c in continuations]
+    if not all(conts):
+        raise ValueError("every continuation needs at least one token")
     out = lm.model(input_ids=torch.tensor([prompt_ids]), use_cache=True)
     first = torch.log_softmax(out.logits[0, -1].float(), -1)  # (V,) scores each first token
     width = max(len(c) for c in conts) - 1
