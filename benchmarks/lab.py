@@ -52,7 +52,7 @@ def main() -> None:
 
     split, data = split_facts(), make_tuning_data()
     times = {}
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
 
     t = time.perf_counter()
     _, _, code_history = train_code_lm(progress=False)
@@ -95,7 +95,9 @@ def main() -> None:
     import resource
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"threads={threads}, load average {os.getloadavg()[0]:.1f}")
+    # CPU seconds show what the wall times would be on a quiet machine (about CPU / threads).
+    print(f"threads={threads}, CPU {time.process_time() - cpu_start:.0f} s, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} visible cores")
     print(f"lab: pretrain_s={times['pretrain']:.1f} data_s={times['data']:.1f} sft_s={times['sft']:.1f} "
           f"dpo_s={times['dpo']:.1f} total_s={total:.1f} peak_mb={peak_mb:.0f}")
 

@@ -1,4 +1,6 @@
 """Fast mode: the shipped checkpoints are small, load, and show the effects the summary records."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import json
 
 import pytest

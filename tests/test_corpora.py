@@ -1,4 +1,6 @@
 """The shipped code corpus, its licence, the corruptions and the curation documents."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import random
 
 from trainlab.corpora import (CODE_DOMAINS, DATA_DIR, EXCERPT_PATH, chunk_documents, corrupt_text,

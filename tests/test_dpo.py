@@ -1,4 +1,6 @@
 """Stage 4: the DPO loss, the answer mask and the frozen reference; abstention rises, facts hold."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import copy
 import math
 

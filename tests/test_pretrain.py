@@ -1,4 +1,6 @@
 """Stage 1: the loss falls, the live-plot hook is called, samples repeat with a seeded generator."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import math
 
 import matplotlib

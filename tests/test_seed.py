@@ -1,4 +1,6 @@
 """Seeding: the same seed gives the same numbers, and sampling uses its own generator."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import random
 
 import torch

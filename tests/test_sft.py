@@ -1,4 +1,6 @@
 """Stage 3: the prompt is masked out of the loss, and SFT teaches the answer format."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import copy
 
 import pytest

@@ -1,4 +1,6 @@
 """The tiny model: nanoGPT sizes map onto GPT-2, the tokenizer round-trips, checkpoints reload."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import torch
 
 from trainlab.tinylm import TinyConfig, build_tiny_lm, config_of, count_parameters, load_tiny_lm, save_tiny_lm, train_tokenizer

@@ -1,4 +1,6 @@
 """The dated world: deterministic, with a real cutoff and singleton facts."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 from trainlab.world import (ABSTAIN, CUTOFF, ask, cue, make_facts, make_instruction_pairs,
                             make_preference_pairs, make_world)
 

@@ -1,4 +1,6 @@
 """Grading of the world model's answers, and the fact splits the tuning stages use."""
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 from trainlab.checkpoints import load_checkpoint
 from trainlab.world import ABSTAIN, make_facts
 from trainlab.worldlm import answer_questions, extract_call, judge, make_tuning_data, split_facts

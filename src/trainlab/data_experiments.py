@@ -47,7 +47,7 @@ def mix_streams(main: torch.Tensor, minor: torch.Tensor, share: float) -> torch.
     return torch.cat([main, minor.repeat(repeats)[:n_minor]])  # (N,)
 
 
-def run_coverage_experiment(shares=(0.02, 0.1, 0.5), steps: int = 200, batch_size: int = 16,
+def run_coverage_experiment(shares=(0.02, 0.1, 0.5), steps: int = 100, batch_size: int = 16,
                             seed: int = 0, config: TinyConfig = PROBE_CONFIG) -> list[dict]:
     """Train one model per asyncio share; return ``{"share", "asyncio_loss", "general_loss"}`` rows."""
     tokenizer = code_tokenizer(config.vocab_size)
@@ -66,7 +66,7 @@ def run_coverage_experiment(shares=(0.02, 0.1, 0.5), steps: int = 200, batch_siz
     return rows
 
 
-def run_quality_experiment(corrupt_fractions=(0.0, 0.5, 0.9), steps: int = 200, batch_size: int = 16,
+def run_quality_experiment(corrupt_fractions=(0.0, 0.5, 0.9), steps: int = 100, batch_size: int = 16,
                            seed: int = 0, config: TinyConfig = PROBE_CONFIG) -> list[dict]:
     """Train one model per corrupted fraction of chunks; return ``{"corrupted", "clean_loss"}`` rows.
 

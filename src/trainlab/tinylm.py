@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
@@ -85,8 +86,6 @@ def save_tiny_lm(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, dir
     """Save weights as safetensors in ``dtype`` (float16 halves the shipped size) plus the tokenizer."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    from safetensors.torch import save_file
-
     state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
              if k != "lm_head.weight"}  # tied to the token embedding
     save_file(state, directory / "model.safetensors")
@@ -96,8 +95,6 @@ def save_tiny_lm(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, dir
 
 def load_tiny_lm(directory: Path) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerFast]:
     """Load a model saved by :func:`save_tiny_lm`, in float32, in eval mode."""
-    from safetensors.torch import load_file
-
     directory = Path(directory)
     config = TinyConfig(**json.loads((directory / "config.json").read_text()))
     backend = Tokenizer.from_file(str(directory / "tokenizer.json"))
