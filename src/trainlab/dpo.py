@@ -92,13 +92,14 @@ def preference_step(policy, reference, batch: dict, beta: float, sft_weight: flo
 
 def train_dpo(model, tokenizer, records: list[dict], epochs: int = 6, batch_size: int = 8,
               lr: float = 5e-4, beta: float = 0.1, sft_weight: float = 1.0, seed: int = 0,
-              progress: bool = True) -> dict:
-    """Preference-tune ``model`` in place against a frozen copy of itself; return the history.
+              reference=None, progress: bool = True) -> dict:
+    """Preference-tune ``model`` in place against a frozen reference; return the history.
 
-    ``history`` has per-step ``loss``, ``reward_margin`` and ``reward_accuracy``. Set
-    ``sft_weight=0`` for plain DPO (and then look at the answers, not just the margins).
+    The reference defaults to a copy of ``model`` as it starts. ``history`` has per-step
+    ``loss``, ``reward_margin`` and ``reward_accuracy``. Set ``sft_weight=0`` for plain DPO
+    (and then look at the answers, not just the margins).
     """
-    reference = copy.deepcopy(model).eval()
+    reference = (reference if reference is not None else copy.deepcopy(model)).eval()
     for p in reference.parameters():
         p.requires_grad_(False)
     generator = make_generator(seed)
