@@ -6,7 +6,7 @@ loop of :mod:`trainlab.pretrain`. The same tokenized corpus feeds the coverage a
 experiments of :mod:`trainlab.data_experiments`, so every run there shares one vocabulary.
 
 Example:
-    >>> model, tokenizer, history = train_code_lm(steps=300, callback=LivePlot())
+    >>> model, tokenizer, history = train_code_lm(callback=LivePlot())
     >>> print(sample(model, tokenizer, "def ", generator=make_generator(0)))
 """
 from functools import lru_cache
@@ -37,7 +37,7 @@ def encode_chunks(chunks: list[dict], tokenizer) -> torch.Tensor:
     return encode_documents([c["text"] for c in chunks], tokenizer)  # (N,)
 
 
-def train_code_lm(steps: int = 300, batch_size: int = 16, lr: float = 3e-3,
+def train_code_lm(steps: int = 240, batch_size: int = 16, lr: float = 3e-3,
                   config: TinyConfig = CODE_CONFIG, seed: int = 0, callback=None,
                   progress: bool = True, eval_every: int = 25):
     """Pretrain a tiny LM on the ``general`` domain of the excerpt.

@@ -24,7 +24,7 @@ from trainlab.tinylm import load_tiny_lm, save_tiny_lm
 
 CHECKPOINT_DIR = Path(__file__).parent
 NAMES = ("code_lm", "world_base", "world_sft", "world_dpo")
-CODE_STEPS = 600  # twice the live demo: the shipped model writes more convincing code
+CODE_STEPS = 600  # more than the live demo (240): the shipped model writes more convincing code
 
 
 def fast_mode() -> bool:
