@@ -7,12 +7,13 @@ Budget: each stage under 60 s, all under 4 minutes, peak memory under 1.5 GB. Th
 
     lab: pretrain_s=<s> data_s=<s> sft_s=<s> dpo_s=<s> total_s=<s> peak_mb=<MB>
 
-Run: ``python benchmarks/lab.py``.
+Run: ``python benchmarks/lab.py [THREADS]`` (default 2).
 """
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
@@ -41,7 +42,7 @@ class PeakMemory:
 
 
 def main() -> None:
-    threads = set_threads(2)
+    threads = set_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
     memory = PeakMemory()
     from trainlab.codelm import train_code_lm
     from trainlab.data_experiments import (run_coverage_experiment, run_quality_experiment,
