@@ -1,7 +1,6 @@
 """TRL's trainers and the lesson's loops agree: the same loss on a batch, the same outcome."""
 import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
 
-
 import pytest
 
 from trainlab.checkpoints import load_checkpoint
