@@ -1,6 +1,12 @@
 """Shared fixtures: the project root and a scratch copy of the course for nbgrader runs."""
 from __future__ import annotations
 
+import os
+
+# Before anything imports torch: its threads must sleep, not spin, while they wait (a busy
+# core otherwise makes every test several times slower).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import shutil
 from pathlib import Path
 
