@@ -13,6 +13,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Shorter lines ("pass", "else:") say nothing about a test and appear everywhere.
+MIN_LINE = 12
 HIDDEN_NOTE = "a hidden test failed (hidden tests are not shown in feedback)"
 
 
@@ -25,7 +27,7 @@ def hidden_lines(source):
             inside = True
         elif stripped == END:
             inside = False
-        elif inside and len(stripped) > 3 and not stripped.startswith("#"):
+        elif inside and len("".join(stripped.split())) >= MIN_LINE and not stripped.startswith("#"):
             lines.append(stripped)
     return lines
 

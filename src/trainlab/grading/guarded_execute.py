@@ -34,7 +34,7 @@ def {name}_make(module_names, trusted):
         # ipykernel re-binds some methods (input, get_ipython) on every request.
         return a is b or (inspect.ismethod(a) and inspect.ismethod(b)
                           and a.__func__ is b.__func__ and a.__self__ is b.__self__)
-    def student_made(new, old):
+    def student_made(new, old, private=False):
         # Libraries replace their own functions too (lazy loading, wrappers): a change
         # counts as the notebook's only if the new code lives outside the read-only install.
         try:
@@ -45,7 +45,8 @@ def {name}_make(module_names, trusted):
                                                       "__code__", None)
         if code is not None:
             return not os.path.realpath(code.co_filename).startswith(trusted)
-        return type(new) is not type(old)
+        # Libraries fill in their private state lazily (matplotlib.pyplot._backend_mod).
+        return type(new) is not type(old) and not private
     modules = {{"builtins": builtins}}
     for module_name in module_names:
         try:
@@ -71,7 +72,7 @@ def {name}_make(module_names, trusted):
                 new = now.get(k, missing)
                 if k in ignored or same(new, v):
                     continue
-                if new is missing or student_made(new, v):
+                if new is missing or student_made(new, v, k.startswith("_")):
                     setattr(m, k, v)
                     restored.append(n + "." + k)
                 else:

@@ -52,6 +52,16 @@ def list_students(course):
                   and not d.startswith("."))
 
 
+def find_unreadable_package_files():
+    """Return trainlab's files that the kernel's unprivileged user cannot read (e.g. a
+    checkpoint saved with mode 0600): code that needs them would fail in every submission."""
+    import trainlab
+
+    package = os.path.dirname(trainlab.__file__)
+    return sorted(os.path.join(d, f) for d, _, files in os.walk(package) for f in files
+                  if not os.stat(os.path.join(d, f)).st_mode & 0o004)
+
+
 def grade_one(course, template, student, limits, slots, workspace, watch):
     """Check and grade one submission in confinement (runs on a worker thread)."""
     slot = slots.get()
@@ -108,6 +118,10 @@ def grade_round(root, assignment, *, workers=None, db_url=None, limits=None,
     check_confinement_available()
     course_mod.put_python_on_path()
     course = course_mod.load_course(root, db_url)
+    unreadable = find_unreadable_package_files()
+    if unreadable:
+        log("warning: %d trainlab file(s) are not world-readable, so graded notebooks cannot "
+            "read them (chmod a+r): %s" % (len(unreadable), ", ".join(unreadable[:3])))
     limits = limits or Limits(cell_timeout=course.cell_timeout)
     workers = workers or os.cpu_count() or 1
     workspace = os.path.abspath(workspace or DEFAULT_WORKSPACE)
