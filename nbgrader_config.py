@@ -35,6 +35,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # the tracebacks that would quote it are cut to the exception's message.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "trainlab.grading.feedback.HideHiddenTestErrors",
     "nbgrader.preprocessors.ClearHiddenTests",
     "trainlab.feedback.ShortenTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
