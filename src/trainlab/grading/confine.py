@@ -37,12 +37,32 @@ def hide_paths(paths):
             mount(["--bind", "/dev/null", path])
 
 
-def give_private_scratch(size="512m"):
+def give_private_scratch(keep, size="512m"):
     """Give the namespace its own empty /tmp, /var/tmp and /dev/shm, so that one
-    submission cannot leave files there for another or fill the machine's."""
+    submission cannot leave files there for another or fill the machine's.
+
+    A scratch folder that holds something grading needs (``keep``: the interpreter, the
+    course, the private copy; a clone checked out under /tmp, say) is left in place: covering
+    it would hide Python itself. The kernel's TMPDIR points into its private copy either way.
+    """
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(path):
+        if os.path.isdir(path) and not any(is_within(k, path) for k in keep):
             mount(["-t", "tmpfs", "-o", "size=%s,mode=1777" % size, "tmpfs", path])
+
+
+def is_within(path, folder):
+    """True when ``path`` is ``folder`` or lies inside it (symbolic links resolved)."""
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def needed_paths(spec, spec_path):
+    """What grading must still reach after the scratch folders are replaced."""
+    import trainlab
+
+    return [sys.prefix, os.path.dirname(os.path.realpath(sys.executable)),
+            os.path.dirname(trainlab.__file__), spec["private_root"], spec_path,
+            spec["result_path"], spec["config"]["CourseDirectory"]["root"], *spec["expose"]]
 
 
 def expose_readonly(paths, staging):
@@ -122,9 +142,12 @@ def main(argv=None):
     bring_up_loopback()
     hide_paths(spec["hide"])
     expose_readonly(spec["expose"], spec["private_root"])
-    give_private_scratch()
+    give_private_scratch(needed_paths(spec, spec_path))
     install_kernelspec(spec_path, spec["private_root"])
     os.environ["HOME"] = spec["private_root"]
+    os.environ["TMPDIR"] = os.path.join(spec["private_root"], "tmp")
+    os.makedirs(os.environ["TMPDIR"], mode=0o1777, exist_ok=True)
+    os.chmod(os.environ["TMPDIR"], 0o1777)
     put_python_on_path()
     os.chdir(spec["config"]["CourseDirectory"]["root"])
     try:
