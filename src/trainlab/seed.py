@@ -12,6 +12,7 @@ Example:
 """
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,20 +32,33 @@ def make_generator(seed: int = 0) -> torch.Generator:
     return generator
 
 
-def cpu_quota() -> int:
-    """Number of CPUs this process may use: the cgroup quota if set, else the affinity mask.
-
-    Binder shows more cores than its quota; threads beyond the quota stall each other.
-    """
-    usable = len(os.sched_getaffinity(0))
+def read_cpu_quota(cgroup_root: str | Path = "/sys/fs/cgroup") -> float | None:
+    """Return the CPU quota in cores from cgroup v2 ``cpu.max`` or v1 ``cpu.cfs_*``, or None."""
+    root = Path(cgroup_root)
     try:
-        with open("/sys/fs/cgroup/cpu.max") as f:
-            quota, period = f.read().split()
-        if quota != "max":
-            usable = min(usable, max(1, int(int(quota) // int(period))))
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
     except (OSError, ValueError):
         pass
-    return usable
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_quota(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
+    """Cores this process may use: the affinity mask, capped by the CPU quota (rounded down).
+
+    Binder shows more cores than its quota grants; one thread too many stalls every step,
+    one too few costs only a share of the speed.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = read_cpu_quota(cgroup_root)
+    if quota is not None:
+        cores = min(cores or 1, int(quota))
+    return max(1, cores or 1)
 
 
 def set_threads(num_threads: int | None = None) -> int:

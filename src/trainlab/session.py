@@ -16,7 +16,6 @@ import importlib
 import importlib.metadata
 import os
 import platform
-import random
 
 REQUIRED = ["torch", "transformers", "numpy", "pandas", "matplotlib", "ipywidgets"]
 INSTALL_HINT = "run `./course install` in the project folder (or `pip install -r requirements.txt`)"
@@ -25,34 +24,6 @@ INSTALL_HINT = "run `./course install` in the project folder (or `pip install -r
 def grading() -> bool:
     """True while nbgrader executes the notebook (autograde, validate): use fast paths then."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
-
-
-def cpu_quota() -> int:
-    """Cores this process may really use: the cgroup quota, the affinity mask, whichever is less.
-
-    Binder and containers often show every core of the host while granting one or two; torch
-    sized to the visible count then waits on threads that never get a core.
-    """
-    visible = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    quota = visible or 1
-    try:
-        with open("/sys/fs/cgroup/cpu.max") as f:
-            limit, period = f.read().split()[:2]
-        if limit != "max":
-            quota = max(1, int(int(limit) / int(period)))
-    except (OSError, ValueError):
-        pass
-    return max(1, min(visible or 1, quota))
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and torch's generators so a re-run draws the same numbers."""
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def check_packages(names=REQUIRED) -> list[str]:
@@ -71,11 +42,10 @@ def start_lesson(seed: int = 0, quiet: bool = False) -> dict:
     missing = check_packages()
     if missing:
         raise RuntimeError(f"Missing packages: {', '.join(missing)}. To fix it, {INSTALL_HINT}.")
-    import torch
+    from trainlab.seed import set_seed, set_threads
 
-    threads = cpu_quota()
-    torch.set_num_threads(threads)
-    seed_everything(seed)
+    threads = set_threads()
+    set_seed(seed)
     info = {"python": platform.python_version(), "seed": seed, "threads": threads,
             "grading": grading()}
     for name in ["torch", "transformers", "nbgrader", "numpy", "pandas", "matplotlib"]:
