@@ -148,8 +148,12 @@ def test_course_accepts_the_versions_the_package_declares():
 def test_the_built_package_imports_and_its_command_runs(tmp_path):
     """Build the wheel, install it into a new virtual environment that sees the locked
     dependencies (not this checkout), and use it: imports, package data, console script."""
+    source = tmp_path / "source"  # built from a copy: the checkout may be read-only
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist",
-                    ROOT], check=True, capture_output=True)
+                    source], check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("trainlab-*.whl"))
     venv = tmp_path / "fresh"
     subprocess.run([base_python(), "-m", "venv", "--without-pip", venv], check=True)
