@@ -6,6 +6,8 @@ with several graders; the default is a SQLite file beside this config.
 """
 import os
 
+from trainlab.grading.feedback import FEEDBACK_PREPROCESSORS
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
 root = os.path.dirname(os.path.abspath(__file__))
@@ -32,14 +34,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Feedback must not show the hidden tests (nbgrader issue #917): their code is cleared, and
-# the tracebacks that would quote it are cut to the exception's message.
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "trainlab.grading.feedback.HideHiddenTestErrors",
-    "nbgrader.preprocessors.ClearHiddenTests",
-    "trainlab.feedback.ShortenTestTracebacks",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
+# the tracebacks that would quote it are cut to the exception's message. The same list is
+# what `./course grade` runs.
+c.GenerateFeedback.preprocessors = list(FEEDBACK_PREPROCESSORS)
 
 # The assignment list (a student part of nbgrader) needs a writable exchange; one inside the
 # project avoids "exchange directory not writable" errors on laptops and on Binder.

@@ -1,7 +1,7 @@
 """Wall time and peak memory of each stage of the tiny-model lab, trained from scratch.
 
 Runs the full training path (no shipped checkpoints) with the lab's default settings on two
-threads: stage 1 pretrains the code model and the world model; stage 2 runs the coverage,
+threads: stage 1 pretrains the code model and the timeline model; stage 2 runs the coverage,
 quality, recency and singleton experiments; stage 3 is SFT; stage 4 is DPO with the SFT term.
 Budget: each stage under 60 s, all under 4 minutes, peak memory under 1.5 GB. The last line is
 
@@ -9,17 +9,16 @@ Budget: each stage under 60 s, all under 4 minutes, peak memory under 1.5 GB. Th
 
 Run: ``python benchmarks/lab.py [THREADS]`` (default 2).
 """
+import trainlab  # noqa: F401, I001  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
+
 import os
+import sys
+import threading
+import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import psutil
 
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-import psutil  # noqa: E402
-
-from trainlab.seed import set_threads  # noqa: E402
+from trainlab.cpu import set_threads
 
 
 class PeakMemory:
@@ -44,12 +43,14 @@ class PeakMemory:
 def main() -> None:
     threads = set_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
     memory = PeakMemory()
-    from trainlab.codelm import train_code_lm
-    from trainlab.data_experiments import (run_coverage_experiment, run_quality_experiment,
-                                           run_recency_experiment, run_singleton_experiment)
-    from trainlab.dpo import train_dpo
-    from trainlab.sft import train_sft
-    from trainlab.worldlm import grade_answers, make_tuning_data, split_facts, train_world_lm
+    from trainlab.stages.answers import grade_answers
+    from trainlab.stages.code_experiments import run_coverage_experiment, run_quality_experiment
+    from trainlab.stages.code_model import train_code_lm
+    from trainlab.stages.dpo import train_dpo
+    from trainlab.stages.sft import train_sft
+    from trainlab.stages.timeline_experiments import run_recency_experiment, run_singleton_experiment
+    from trainlab.stages.timeline_lm import train_timeline_lm
+    from trainlab.stages.tuning_data import make_tuning_data, split_facts
 
     split, data = split_facts(), make_tuning_data()
     times = {}
@@ -57,17 +58,17 @@ def main() -> None:
 
     t = time.perf_counter()
     _, _, code_history = train_code_lm(progress=False)
-    world, tok, world_history = train_world_lm(progress=False)
+    timeline, tok, timeline_history = train_timeline_lm(progress=False)
     times["pretrain"] = time.perf_counter() - t
     print(f"pretrain: {times['pretrain']:.1f} s, peak {memory.reset():.0f} MB; code held-out loss "
-          f"{code_history['val_loss'][0]:.2f} -> {code_history['val_loss'][-1]:.2f}, world loss "
-          f"{world_history['loss'][0]:.2f} -> {world_history['loss'][-1]:.2f}")
+          f"{code_history['val_loss'][0]:.2f} -> {code_history['val_loss'][-1]:.2f}, timeline loss "
+          f"{timeline_history['loss'][0]:.2f} -> {timeline_history['loss'][-1]:.2f}")
 
     t = time.perf_counter()
     coverage = run_coverage_experiment()
     quality = run_quality_experiment()
-    recency = run_recency_experiment(world, tok)["quiver 2"]
-    singleton = run_singleton_experiment(world, tok)
+    recency = run_recency_experiment(timeline, tok)["quiver 2"]
+    singleton = run_singleton_experiment(timeline, tok)
     times["data"] = time.perf_counter() - t
     print(f"data: {times['data']:.1f} s, peak {memory.reset():.0f} MB; asyncio loss by share "
           + ", ".join(f"{r['share']:.0%}: {r['asyncio_loss']:.2f}" for r in coverage)
@@ -76,18 +77,18 @@ def main() -> None:
           f" singleton {singleton['singleton']:.2f}")
 
     t = time.perf_counter()
-    train_sft(world, tok, data["sft"], progress=False)
+    train_sft(timeline, tok, data["sft"], progress=False)
     times["sft"] = time.perf_counter() - t
-    known = grade_answers(world, tok, split["known"])
-    unknown = grade_answers(world, tok, split["unknown_test"])
+    known = grade_answers(timeline, tok, split["known"])
+    unknown = grade_answers(timeline, tok, split["unknown_test"])
     print(f"sft: {times['sft']:.1f} s, peak {memory.reset():.0f} MB; known correct {known['correct']:.2f}, "
           f"format {known['answer_format']:.2f}, unknown abstain {unknown['abstain']:.2f}")
 
     t = time.perf_counter()
-    history = train_dpo(world, tok, data["dpo"], progress=False)
+    history = train_dpo(timeline, tok, data["dpo"], progress=False)
     times["dpo"] = time.perf_counter() - t
-    known = grade_answers(world, tok, split["known"])
-    unknown = grade_answers(world, tok, split["unknown_test"])
+    known = grade_answers(timeline, tok, split["known"])
+    unknown = grade_answers(timeline, tok, split["unknown_test"])
     print(f"dpo: {times['dpo']:.1f} s, peak {memory.reset():.0f} MB; known correct {known['correct']:.2f}, "
           f"unknown abstain {unknown['abstain']:.2f}, reward margin {history['reward_margin'][-1]:.2f}")
 

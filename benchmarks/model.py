@@ -24,7 +24,8 @@ import time
 import trainlab  # noqa: F401  (sets OMP_WAIT_POLICY and offline mode before torch loads)
 import torch
 
-from trainlab import realmodel, realmodel_scoring as scoring
+from trainlab.cpu import read_cpu_quota
+from trainlab.smollm import chat, loader
 
 PROMPT = "Write a Python function that checks whether a string is a palindrome."
 NEW_TOKENS = 64
@@ -37,7 +38,7 @@ def peak_mb(who=resource.RUSAGE_SELF) -> float:
 def time_cold_conversion() -> float:
     """Load from the GGUF into an empty cache in a child process; return its seconds."""
     with tempfile.TemporaryDirectory() as cache:
-        code = ("import time, trainlab.realmodel as r; t = time.perf_counter(); "
+        code = ("import time, trainlab.smollm.loader as r; t = time.perf_counter(); "
                 "r.load_model(); print(time.perf_counter() - t)")
         env = dict(os.environ, TRAINLAB_CACHE=cache)
         out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
@@ -47,8 +48,8 @@ def time_cold_conversion() -> float:
 
 @torch.inference_mode()
 def time_greedy(lm, runs: int = 3) -> float:
-    prompt = scoring.chat_prompt(lm.tokenizer, PROMPT)
-    ids = torch.tensor([scoring.encode_text(lm.tokenizer, prompt)])
+    prompt = chat.chat_prompt(lm.tokenizer, PROMPT)
+    ids = torch.tensor([chat.encode_text(lm.tokenizer, prompt)])
     speeds = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -66,14 +67,14 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"torch {torch.__version__}, visible cores {os.cpu_count()}, "
-          f"cpu quota {realmodel.read_cpu_quota()}, load average {os.getloadavg()[0]:.2f}")
+          f"cpu quota {read_cpu_quota()}, load average {os.getloadavg()[0]:.2f}")
     if args.cold:
         cold = time_cold_conversion()
         print(f"first load from the GGUF, converting into the cache: {cold:.1f} s "
               f"(peak {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
 
     start = time.perf_counter()
-    lm = realmodel.load_model(num_threads=args.threads)
+    lm = loader.load_model(num_threads=args.threads)
     load_s = time.perf_counter() - start
     print(f"loaded from {lm.source} in {load_s:.1f} s with {lm.num_threads} thread(s)")
     speed = time_greedy(lm)

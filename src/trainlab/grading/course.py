@@ -1,12 +1,13 @@
 """The course a round grades: its settings, its release template, and its gradebook.
 
-Reads the course's own ``nbgrader_config.py`` (course id, gradebook URL, cell time limit),
-builds the *template* of an assignment by running ``generate_assignment`` on a copy of
-``source/`` in a temporary folder (so the committed ``release/`` is never rewritten): the
-released notebook every submission is checked against, and a SQLite gradebook that seeds
-each submission's private copy. It also makes sure the course's real gradebook (SQLite or
-any SQLAlchemy URL, e.g. PostgreSQL) knows the assignment and that its graded cells match
-the source.
+Reads the course's own ``nbgrader_config.py`` (course id, gradebook URL, cell time limit).
+:func:`generate_in_scratch` is the one way this project runs ``generate_assignment``: on a
+copy of ``source/`` in a scratch folder, so the course's own folders are never written. It
+builds the *template* of an assignment (the released notebook every submission is checked
+against, and a SQLite gradebook that seeds each submission's private copy) and the editions
+that ``./course generate`` commits (:mod:`trainlab.lesson.editions`). This module also makes
+sure the course's real gradebook (SQLite or any SQLAlchemy URL, e.g. PostgreSQL) knows the
+assignment and that its graded cells match the source.
 
 Example:
     course = load_course("/work/main")
@@ -60,12 +61,17 @@ def put_python_on_path():
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
+def read_config(root):
+    """The settings of ``root/nbgrader_config.py`` (empty when the course has none)."""
+    if os.path.exists(os.path.join(root, "nbgrader_config.py")):
+        return PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    return Config()
+
+
 def load_course(root, db_url=None):
     """Read ``root/nbgrader_config.py``; ``db_url`` overrides the gradebook it names."""
     root = os.path.abspath(root)
-    config = Config()
-    if os.path.exists(os.path.join(root, "nbgrader_config.py")):
-        config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    config = read_config(root)
     cd = config.get("CourseDirectory", Config())
     course = Course(
         root=root,
@@ -78,14 +84,19 @@ def load_course(root, db_url=None):
     return course
 
 
-def run_nbgrader(course_root, course_id, db_url, method, *args):
-    """Run one NbGraderAPI call on a course folder; raise with nbgrader's log if it fails."""
+def run_nbgrader(course_root, course_id, db_url, method, *args, settings=None):
+    """Run one NbGraderAPI call on a course folder; raise with nbgrader's log if it fails.
+
+    ``settings`` (a traitlets ``Config``, e.g. the course's own) apply beneath the folder,
+    course id and gradebook given here.
+    """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     put_python_on_path()
-    config = Config({"CourseDirectory": {"root": course_root, "course_id": course_id,
-                                         "db_url": db_url}})
+    config = Config(settings or {})
+    config.merge(Config({"CourseDirectory": {"root": course_root, "course_id": course_id,
+                                             "db_url": db_url}}))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     with contextlib.redirect_stdout(io.StringIO()):
         result = getattr(api, method)(*args)
@@ -95,18 +106,31 @@ def run_nbgrader(course_root, course_id, db_url, method, *args):
     return result
 
 
-def build_template(course, assignment, workdir):
-    """Generate the assignment from ``source/`` into ``workdir`` and load the result."""
-    src = os.path.join(course.root, course.source, assignment)
+def generate_in_scratch(course, assignment, folder, db_url=None, source=None):
+    """Run ``generate_assignment`` on a copy of the assignment's source made in ``folder``.
+
+    ``folder`` becomes a scratch course: ``source/<assignment>`` copied from ``source``
+    (default: the course's), ``release/<assignment>`` written by nbgrader with the course's
+    own settings (its ``nbgrader_config.py``), and a SQLite gradebook ``folder/gradebook.db``
+    unless ``db_url`` names another (the real one, to register the assignment there).
+    Returns the release folder.
+    """
+    src = source or os.path.join(course.root, course.source, assignment)
     if not glob.glob(os.path.join(src, "*.ipynb")):
         raise FileNotFoundError("no notebook in %s: nothing to grade against" % src)
+    shutil.copytree(src, os.path.join(folder, "source", assignment))
+    run_nbgrader(folder, course.course_id, db_url or "sqlite:///" + os.path.join(folder, "gradebook.db"),
+                 "generate_assignment", assignment, settings=read_config(course.root))
+    return os.path.join(folder, "release", assignment)
+
+
+def build_template(course, assignment, workdir):
+    """Generate the assignment from ``source/`` into ``workdir`` and load the result."""
     folder = os.path.join(workdir, "template")
     # The template holds the solutions: root only, even inside the round's folder.
     os.makedirs(folder, mode=0o700)
-    shutil.copytree(src, os.path.join(folder, "source", assignment))
+    generate_in_scratch(course, assignment, folder)
     gradebook = os.path.join(folder, "gradebook.db")
-    run_nbgrader(folder, course.course_id, "sqlite:///" + gradebook,
-                 "generate_assignment", assignment)
     notebooks = {}
     for path in sorted(glob.glob(os.path.join(folder, "release", assignment, "*.ipynb"))):
         notebooks[os.path.splitext(os.path.basename(path))[0]] = nbformat.read(path, 4)
@@ -133,10 +157,8 @@ def ensure_gradebook(course, template):
     if not actual:
         scratch = os.path.join(os.path.dirname(template.folder), "into-gradebook")
         os.makedirs(scratch, mode=0o700)
-        shutil.copytree(os.path.join(template.folder, "source"),
-                        os.path.join(scratch, "source"))
-        run_nbgrader(scratch, course.course_id, course.db_url,
-                     "generate_assignment", template.assignment)
+        generate_in_scratch(course, template.assignment, scratch, db_url=course.db_url,
+                            source=os.path.join(template.folder, "source", template.assignment))
         return
     if actual != expected:
         differ = sorted(set(actual.items()) ^ set(expected.items()))

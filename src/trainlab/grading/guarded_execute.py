@@ -27,6 +27,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, List, Unicode
 
+from .cells import grade_id, nbgrader_meta
+
 GUARD_SETUP = r'''
 def {name}_make(module_names, trusted):
     import builtins, importlib, inspect, os
@@ -173,7 +175,7 @@ class GuardedExecute(Execute):
         try:
             if self._guard_name is None:
                 await self._install_guard()
-            if cell.metadata.get("nbgrader", {}).get("grade"):
+            if nbgrader_meta(cell).get("grade"):
                 restored = await self._run_guard()
             cell = await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
@@ -191,8 +193,7 @@ class GuardedExecute(Execute):
         """Append one event about ``cell`` (at ``index``) to ``events_path``."""
         if not self.events_path:
             return
-        meta = cell.metadata.get("nbgrader", {})
-        event["cell"] = meta.get("grade_id") or "#%d" % index
+        event["cell"] = grade_id(cell) or "#%d" % index
         with open(self.events_path, "a") as f:
             f.write(json.dumps(event) + "\n")
 

@@ -21,6 +21,8 @@ import os
 
 import nbformat
 
+from .cells import grade_id, is_test_cell, nbgrader_meta
+
 MAX_NOTEBOOK_BYTES = 50_000_000
 META_KEYS = ("grade", "solution", "locked", "points", "task")
 
@@ -33,18 +35,11 @@ class Inspection:
     findings: list = dataclasses.field(default_factory=list)
 
 
-def grade_id(cell):
-    """Return the nbgrader id of a cell, or None for an ordinary cell."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
 def describe(cell):
     """Name a release cell the way the report speaks of it."""
-    meta = cell.metadata.nbgrader
-    if meta.get("grade") and not meta.get("solution"):
+    if is_test_cell(cell):
         return "test cell"
-    return "answer cell" if meta.get("solution") else "locked cell"
+    return "answer cell" if nbgrader_meta(cell).get("solution") else "locked cell"
 
 
 def read_submission(path):

@@ -18,6 +18,8 @@ import re
 
 import nbformat
 
+from .cells import grade_id, is_test_cell, nbgrader_meta
+
 MAX_LISTED = 3
 
 
@@ -54,13 +56,7 @@ def read_jsonl(path):
 
 def cell_name(cell, index):
     """Name a cell by its nbgrader id, else by its position."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or "#%d" % index
-
-
-def is_test(cell):
-    """Say whether a cell is an autograded test cell."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+    return grade_id(cell) or "#%d" % index
 
 
 def describe_cells(notebook_paths, limits):
@@ -72,7 +68,7 @@ def describe_cells(notebook_paths, limits):
             if not errors:
                 continue
             name, error = cell_name(cell, index), errors[-1]
-            if is_test(cell):
+            if is_test_cell(cell):
                 failed.append(name)
             elif error.ename == "NotImplementedError":
                 unanswered.append(name)
@@ -165,7 +161,7 @@ def describe_outcome(private, run, scores, template, limits):
 def failed_tests_table(outcomes, template):
     """Return [(test id, number of students who did not get full marks)], most failed first."""
     tests = [(name, c.metadata.nbgrader.grade_id) for name, nb in template.notebooks.items()
-             for c in nb.cells if is_test(c)]
+             for c in nb.cells if is_test_cell(c)]
     counts = []
     for key in tests:
         scores = [o.cell_scores.get(key) for o in outcomes]
@@ -204,9 +200,8 @@ def write_summary(outcomes, template, report_dir):
               for name, n in failed_tests_table(outcomes, template)[:10]]
     plot = plot_scores(outcomes, template.max_score, os.path.join(report_dir, "scores.png"))
     lines += ["", "score distribution: " + plot]
-    by_hand = sum(c.metadata.nbgrader.get("points", 0) for nb in template.notebooks.values()
-                  for c in nb.cells if c.cell_type == "markdown"
-                  and c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+    by_hand = sum(nbgrader_meta(c).get("points", 0) for nb in template.notebooks.values()
+                  for c in nb.cells if c.cell_type == "markdown" and nbgrader_meta(c).get("grade"))
     if by_hand:
         lines.append("scores are automatic marks; %g point(s) of free-text answers are graded "
                      "by hand in the formgrader" % by_hand)

@@ -26,6 +26,7 @@ import tempfile
 
 import nbformat
 
+from .feedback import FEEDBACK_PREPROCESSORS
 from .inspect_submission import inspect_submission
 
 UID_BASE = 61000
@@ -171,12 +172,7 @@ def write_spec(spec_path, course, template, student, limits, folder, uid, watch)
             "nbgrader.preprocessors.AssignLatePenalties",
             "nbgrader.preprocessors.CheckCellMetadata",
         ]},
-        "GenerateFeedback": {"preprocessors": [
-            "nbgrader.preprocessors.GetGrades",
-            "trainlab.grading.feedback.HideHiddenTestErrors",
-            "nbgrader.preprocessors.ClearHiddenTests",
-            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-        ]},
+        "GenerateFeedback": {"preprocessors": FEEDBACK_PREPROCESSORS},
     }
     spec = {
         "assignment": template.assignment, "student": student, "private_root": folder,

@@ -6,19 +6,19 @@
   notebook with a short note on how to work through it alone.
 
 Both are committed and the tests regenerate them into a temporary folder to check that the
-committed copies are fresh. Run ``./course generate`` (``python -m trainlab.build``) after
-every edit of ``source/``.
+committed copies are fresh. Run ``./course generate`` (``trainlab generate``, or
+``python -m trainlab.lesson.editions``) after every edit of ``source/``. nbgrader runs the way
+grading runs it (:func:`trainlab.grading.course.generate_in_scratch`): in a scratch copy of the
+course with a scratch gradebook, so generating never touches the real ones.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from trainlab.grading.course import generate_in_scratch, load_course
 
 ASSIGNMENT = "lesson02"
 NOTEBOOK = "lesson02.ipynb"
@@ -41,18 +41,6 @@ def project_root() -> Path:
         if (parent / "nbgrader_config.py").exists() and (parent / "source").is_dir():
             return parent
     raise FileNotFoundError("No course root (a folder with nbgrader_config.py and source/) found.")
-
-
-def nbgrader(args: list[str], root: Path, db_url: str | None = None) -> None:
-    """Run an nbgrader command in ``root``; raise with its output if it fails."""
-    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"]
-    if db_url:
-        cmd.append(f"--CourseDirectory.db_url={db_url}")
-    # nbgrader shells out to `alembic`, which lives beside this interpreter.
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
 
 def self_learner_edition(release_nb: dict) -> dict:
@@ -78,12 +66,8 @@ def build(root: Path, out: Path | None = None) -> Path:
     """
     root, out = Path(root), Path(out or root)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        shutil.copytree(root / "source", work / "source")
-        shutil.copy(root / "nbgrader_config.py", work / "nbgrader_config.py")
-        nbgrader(["generate_assignment", ASSIGNMENT, "--force"], work,
-                 f"sqlite:///{work / 'gradebook.db'}")
-        release = json.loads((work / "release" / ASSIGNMENT / NOTEBOOK).read_text())
+        released = generate_in_scratch(load_course(root), ASSIGNMENT, tmp)
+        release = json.loads((Path(released) / NOTEBOOK).read_text())
     release.setdefault("metadata", {})["trainlab"] = {"note": GENERATED_NOTE}
     write_notebook(release, out / "release" / ASSIGNMENT / NOTEBOOK)
     write_notebook(self_learner_edition(release), out / "notebooks" / NOTEBOOK)
@@ -91,7 +75,8 @@ def build(root: Path, out: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """The generate command: write both editions; print where."""
+    parser = argparse.ArgumentParser(prog="trainlab generate", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write into this folder instead of the course")
     args = parser.parse_args(argv)
     root = project_root()
@@ -101,5 +86,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     raise SystemExit(main())

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trainlab.realmodel import RealModel
-from trainlab.realmodel_scoring import chat_prompt, score_continuations
+from trainlab.smollm.loader import RealModel
+from trainlab.smollm.chat import chat_prompt, score_continuations
 
 STEM = "I recommend"
 CHOICES = {

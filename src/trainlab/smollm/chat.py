@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from trainlab.realmodel import RealModel
+from trainlab.smollm.loader import RealModel
 
 
 def chat_prompt(tokenizer, question: str, system: str | None = None) -> str:

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trainlab.realmodel import RealModel
-from trainlab.realmodel_scoring import (chat_prompt, encode_text, generate_ids,
-                                        score_continuations, score_tokens)
+from trainlab.smollm.loader import RealModel
+from trainlab.smollm.chat import (chat_prompt, encode_text, generate_ids, score_continuations,
+                                  score_tokens)
 
 REAL_APIS = [
     "pandas.DataFrame.merge", "pandas.DataFrame.dropna", "json.dumps", "os.path.join",
@@ -97,22 +97,6 @@ def answer_with_confidence(lm: RealModel, question: str, max_new_tokens: int = 3
     tokens["claim"] = [is_claim_token(t, question) for t in tokens["tokens"]]
     answer = lm.tokenizer.decode(answer_ids, skip_special_tokens=True).strip()
     return {"answer": answer, "tokens": tokens}
-
-
-def plot_token_confidence(tokens: pd.DataFrame, ax=None):
-    """Probability of each token of one answer, claim tokens in a second colour."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(6, 0.28 * len(tokens)), 3), layout="constrained")
-    colours = np.where(tokens["claim"], "C3", "C0")
-    ax.bar(range(len(tokens)), tokens["prob"], color=colours)
-    ax.set_xticks(range(len(tokens)), [repr(t)[1:-1] for t in tokens["tokens"]],
-                  rotation=90, fontsize=7)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("probability of the chosen token")
-    ax.set_title("Token by token (red: claim tokens)")
-    return ax
 
 
 def _summarise(tokens: pd.DataFrame) -> dict:

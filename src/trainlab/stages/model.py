@@ -10,7 +10,7 @@ used to end documents and answers and to pad.
 Example:
     >>> tok = train_tokenizer(["def f(x):\\n    return x\\n"] * 50, vocab_size=300)
     >>> model = build_tiny_lm(TinyConfig(vocab_size=len(tok)))
-    >>> count_parameters(model) > 0
+    >>> parameter_count(model) > 0
     True
 """
 import json
@@ -69,7 +69,7 @@ def build_tiny_lm(config: TinyConfig, eos_token_id: int = 0) -> GPT2LMHeadModel:
     return GPT2LMHeadModel(gpt2)
 
 
-def count_parameters(model: torch.nn.Module) -> int:
+def parameter_count(model: torch.nn.Module) -> int:
     """Number of parameters (tied input/output embeddings counted once)."""
     return sum(p.numel() for p in model.parameters())
 

@@ -3,8 +3,8 @@
 The loop is nanoGPT's (karpathy/nanoGPT ``train.py``) cut down to what a student needs to see:
 draw random windows of ``block_size`` tokens, predict each next token, AdamW with linear
 warm-up and cosine decay, and a ``callback(history)`` hook that the notebook uses to redraw
-the loss curve while training runs (:class:`LivePlot`). Sampling takes an explicit
-``torch.Generator`` so that "samples before and after" are the same on a re-run.
+the loss curve while training runs (``trainlab.lesson.live_plot.LivePlot``). Sampling takes
+an explicit ``torch.Generator`` so that "samples before and after" are the same on a re-run.
 
 Example:
     >>> tokens = encode_documents(texts, tokenizer)                  # (N,)
@@ -64,7 +64,7 @@ def train_tiny_lm(model, tokens: torch.Tensor, steps: int = 300, batch_size: int
 
     ``history`` holds ``step`` and ``loss`` (training loss of every step) and, at every
     ``eval_every`` steps, ``val_step``/``val_loss`` if ``val_tokens`` is given. After each
-    evaluation ``callback(history)`` is called: hand it a :class:`LivePlot` to watch the curve.
+    evaluation ``callback(history)`` is called: hand it a ``LivePlot`` to watch the curve.
     """
     block_size = model.config.n_positions
     generator = make_generator(seed)
@@ -127,38 +127,3 @@ def sample(model, tokenizer, prompt: str, max_new_tokens: int = 40, temperature:
             past, step_input = None, ids[:, -block_size:]
     return tokenizer.decode(ids[0, start:])
 
-
-class LivePlot:
-    """A training callback that redraws the loss curve in place in a notebook.
-
-    In Jupyter it updates one displayed figure (``IPython.display`` with a display id);
-    pass ``output=`` an ``ipywidgets.Output`` to draw inside a widget instead.
-    """
-
-    def __init__(self, title: str = "training loss", output=None):
-        import matplotlib.pyplot as plt
-
-        self.fig, self.ax = plt.subplots(figsize=(6, 3.5))
-        self.title = title
-        self.output = output
-        self.handle = None
-        plt.close(self.fig)  # drawn through display(), not by the cell's automatic output
-
-    def __call__(self, history: dict) -> None:
-        from IPython.display import display
-
-        ax = self.ax
-        ax.clear()
-        ax.plot(history["step"], history["loss"], lw=0.8, label="train")
-        if history["val_loss"]:
-            ax.plot(history["val_step"], history["val_loss"], "o-", label="held out")
-        ax.set(xlabel="step", ylabel="cross-entropy (nats/token)", title=self.title)
-        ax.legend()
-        if self.output is not None:
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(self.fig)
-        elif self.handle is None:
-            self.handle = display(self.fig, display_id=True)
-        else:
-            self.handle.update(self.fig)

@@ -1,22 +1,21 @@
-"""A dated world: documents about made-up software libraries, with a knowledge cutoff.
+"""A timeline of dated documents about made-up software libraries, with a knowledge cutoff.
 
-The world is generated deterministically (no downloads) so that the lab controls exactly what
-the tiny model could have read. Four libraries exist before the cutoff (``quiver`` tables,
-``pebble`` HTTP, ``lumen`` logging, ``tarn`` command lines). After the cutoff ``quiver 2``
-ships a rewrite with a new API, and two new libraries appear (``sprocket``, ``wren``).
+The timeline is generated deterministically (no downloads) so that the lab controls exactly
+what the tiny model could have read. Four libraries exist before the cutoff (``quiver``
+tables, ``pebble`` HTTP, ``lumen`` logging, ``tarn`` command lines). After the cutoff
+``quiver 2`` ships a rewrite with a new API, and two new libraries appear (``sprocket``,
+``wren``).
 
 Facts are ``(lib, version, task, call)``. *Common* facts are repeated across many documents;
 *singleton* facts appear in exactly one document, the case that Kalai et al. (2025, "Why
 language models hallucinate") tie to hallucination. Some documents also contain the words of
 an honest abstention (``ABSTAIN``): preference tuning can only promote an answer whose words
-the model has read.
-
-Records use TRL's keys: ``{"prompt", "completion"}`` for instruction pairs and
-``{"prompt", "chosen", "rejected"}`` for preference pairs.
+the model has read. The questions asked about the facts are :func:`ask` (the instruction
+format that tuning teaches) and :func:`cue` (a document-style prefix for a base model).
 
 Example:
-    >>> world = make_world()
-    >>> docs = [d["text"] for d in world["documents"] if d["date"] < CUTOFF]
+    >>> timeline = make_timeline()
+    >>> docs = [d["text"] for d in timeline["documents"] if d["date"] < CUTOFF]
     >>> ask("load a table", "quiver", 2)
     'Question: How do I load a table in quiver 2?\\nAnswer:'
 """
@@ -75,7 +74,7 @@ _FILLER = [
 
 
 def make_facts() -> list[dict]:
-    """Every fact of the world: ``{"lib", "ver", "task", "call", "known", "singleton"}``."""
+    """Every fact of the timeline: ``{"lib", "ver", "task", "call", "known", "singleton"}``."""
     facts = []
     for table, known in ((_KNOWN, True), (_UNKNOWN, False)):
         for (lib, ver), items in table.items():
@@ -102,8 +101,8 @@ def _date(rng: random.Random, after_cutoff: bool) -> str:
     return f"{year}-{month:02d}-{rng.randint(1, 28):02d}"
 
 
-def make_world(repeats: int = 16, chatter: int = 40, seed: int = 0) -> dict:
-    """Generate the world: ``{"documents", "facts", "cutoff"}``.
+def make_timeline(repeats: int = 16, chatter: int = 40, seed: int = 0) -> dict:
+    """Generate the timeline: ``{"documents", "facts", "cutoff"}``.
 
     Each common fact is written into ``repeats`` documents (varied templates, dates and
     neighbours); each singleton fact into exactly one. Documents are
@@ -149,30 +148,3 @@ def make_world(repeats: int = 16, chatter: int = 40, seed: int = 0) -> dict:
     rng.shuffle(documents)
     return {"documents": documents, "facts": facts, "cutoff": CUTOFF}
 
-
-def make_instruction_pairs(facts: list[dict]) -> list[dict]:
-    """SFT records ``{"prompt", "completion"}``: each fact asked and answered with its call."""
-    return [{"prompt": ask(f["task"], f["lib"], f["ver"]), "completion": f" Use {f['call']}."} for f in facts]
-
-
-def make_preference_pairs(facts: list[dict], seed: int = 0) -> list[dict]:
-    """DPO records ``{"prompt", "chosen", "rejected"}``.
-
-    Unknown (post-cutoff) facts: chosen is the honest ``ABSTAIN``, rejected a confident
-    invention (the old API's call for the same task, or another library's call). Known facts:
-    chosen is the right call, rejected ``ABSTAIN`` or a wrong call.
-    """
-    rng = random.Random(seed)
-    known_calls = {(f["lib"], f["task"]): f["call"] for f in make_facts() if f["known"]}
-    all_known = sorted(known_calls.values())
-    pairs = []
-    for f in facts:
-        prompt = ask(f["task"], f["lib"], f["ver"])
-        right = f" Use {f['call']}."
-        if f["known"]:
-            wrong = " " + ABSTAIN if rng.random() < 0.5 else f" Use {rng.choice([c for c in all_known if c != f['call']])}."
-            pairs.append({"prompt": prompt, "chosen": right, "rejected": wrong})
-        else:
-            invented = known_calls.get((f["lib"], f["task"])) or rng.choice(all_known)
-            pairs.append({"prompt": prompt, "chosen": " " + ABSTAIN, "rejected": f" Use {invented}."})
-    return pairs

@@ -1,22 +1,25 @@
-"""The same SFT and DPO runs with the tools practitioners use: TRL's ``SFTTrainer`` and ``DPOTrainer``.
+"""The lab's DPO loss checked against the tool practitioners use: TRL's ``DPOTrainer``.
 
-The lesson's main path is the short loops of :mod:`trainlab.sft` and :mod:`trainlab.dpo`, where
-the answer mask, the frozen reference and the loss stay in sight. This module runs the same
-data (TRL's record keys, so nothing is reshaped) through TRL 1.16 (huggingface/trl), with the
-settings a tiny CPU model needs: ``bf16=False`` (TRL turns it on by default), the tokenizer as
-``processing_class``, ``max_length`` rather than ``max_seq_length``, learning rates chosen for a
-tiny model, and the DPO loss ``["sigmoid", "sft"]`` that keeps a tiny model's text intact.
-:func:`compare_dpo_losses` checks that the hand-written loss and TRL's agree on one batch.
+The lesson's main path is the short loops of :mod:`.sft` and :mod:`.dpo`, where the answer
+mask, the frozen reference and the loss stay in sight. The records they train on already use
+TRL's keys (:mod:`.tuning_data`), so a learner can hand them to TRL 1.16 (huggingface/trl)
+unchanged. :func:`make_dpo_trainer` builds a ``DPOTrainer`` with the settings a tiny CPU
+model needs: ``bf16=False`` (TRL turns it on by default), the tokenizer as
+``processing_class``, ``max_length`` rather than ``max_seq_length``, and the loss
+``["sigmoid", "sft"]`` that keeps a tiny model's text intact. :func:`compare_dpo_losses`
+shows that the hand-written loss and TRL's agree on one batch.
 
 Example:
-    >>> history = train_dpo_trl(model, tokenizer, records)      # TRL's log history
+    >>> losses = compare_dpo_losses(policy, reference, tokenizer, records[:8])  # doctest: +SKIP
+    >>> abs(losses["trl"] - losses["trainlab"]) < 1e-6                         # doctest: +SKIP
+    True
 """
 import copy
 import tempfile
 
 import torch
 
-from trainlab.dpo import collate_preferences, preference_step
+from trainlab.stages.dpo import collate_preferences, preference_step
 
 _COMMON = dict(bf16=False, fp16=False, report_to="none", save_strategy="no", logging_steps=1,
                use_cpu=True, dataloader_num_workers=0)
@@ -26,22 +29,6 @@ def _dataset(records: list[dict]):
     from datasets import Dataset
 
     return Dataset.from_list(records)
-
-
-def train_sft_trl(model, tokenizer, records: list[dict], epochs: int = 10, batch_size: int = 8,
-                  lr: float = 1e-3, seed: int = 0) -> list[dict]:
-    """Fine-tune ``model`` in place with ``SFTTrainer`` (completion-only loss); return its log history."""
-    from trl import SFTConfig, SFTTrainer
-
-    with tempfile.TemporaryDirectory() as out:
-        args = SFTConfig(output_dir=out, num_train_epochs=epochs, per_device_train_batch_size=batch_size,
-                         learning_rate=lr, lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0,
-                         max_length=model.config.n_positions, completion_only_loss=True, packing=False,
-                         seed=seed, **_COMMON)
-        trainer = SFTTrainer(model=model, args=args, train_dataset=_dataset(records), processing_class=tokenizer)
-        trainer.train()
-    model.eval()
-    return trainer.state.log_history
 
 
 def make_dpo_trainer(model, tokenizer, records: list[dict], reference=None, epochs: int = 6,
@@ -61,17 +48,8 @@ def make_dpo_trainer(model, tokenizer, records: list[dict], reference=None, epoc
                       processing_class=tokenizer)
 
 
-def train_dpo_trl(model, tokenizer, records: list[dict], **kwargs) -> list[dict]:
-    """Preference-tune ``model`` in place with ``DPOTrainer``; return its log history
-    (``rewards/margins``, ``rewards/accuracies`` and ``loss`` per step)."""
-    trainer = make_dpo_trainer(model, tokenizer, records, **kwargs)
-    trainer.train()
-    model.eval()
-    return trainer.state.log_history
-
-
 def compare_dpo_losses(policy, reference, tokenizer, records: list[dict], beta: float = 0.1) -> dict:
-    """The plain sigmoid DPO loss on one batch of ``records``, by TRL and by :mod:`trainlab.dpo`.
+    """The plain sigmoid DPO loss on one batch of ``records``, by TRL and by :mod:`.dpo`.
 
     Returns ``{"trl": float, "trainlab": float}``. TRL tokenizes and collates the batch itself.
     """

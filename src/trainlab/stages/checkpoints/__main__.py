@@ -1,9 +1,6 @@
-"""Rebuild the shipped checkpoints: ``python -m trainlab.checkpoints [DIRECTORY]``."""
-import json
+"""Rebuild the shipped checkpoints: ``python -m trainlab.stages.checkpoints [DIRECTORY]``."""
 import sys
-from pathlib import Path
 
-from trainlab.checkpoints import CHECKPOINT_DIR, build_checkpoints
+from trainlab.stages.checkpoints import main
 
-directory = Path(sys.argv[1]) if len(sys.argv) > 1 else CHECKPOINT_DIR
-print(json.dumps(build_checkpoints(directory), indent=1))
+sys.exit(main())
