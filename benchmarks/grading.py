@@ -21,11 +21,13 @@ import tempfile
 import nbformat
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(PROJECT, "tests"))
+sys.path.insert(0, os.path.join(PROJECT, "tests", "grading"))
 
-from grading_corpus import make_demo_course, meta, solved, write  # noqa: E402
 from trainlab.grading import course as course_mod  # noqa: E402
+from trainlab.grading.cells import nbgrader_meta  # noqa: E402
 from trainlab.grading.round import grade_round  # noqa: E402
+
+from grading_corpus import make_demo_course, solved, write  # noqa: E402
 
 
 def make_course(folder, demo):
@@ -51,8 +53,8 @@ def write_class(root, release, source, n, seed=0):
     for i in range(n):
         nb = copy.deepcopy(release)
         share = rng.random()
-        for cell, answer in zip(nb.cells, good.cells):
-            if meta(cell).get("solution") and rng.random() < share:
+        for cell, answer in zip(nb.cells, good.cells, strict=True):
+            if nbgrader_meta(cell).get("solution") and rng.random() < share:
                 cell.source = answer.source
         write(root, "lesson02", "student%03d" % i, nb)
 

@@ -9,8 +9,6 @@ Budget: each stage under 60 s, all under 4 minutes, peak memory under 1.5 GB. Th
 
 Run: ``python benchmarks/lab.py [THREADS]`` (default 2).
 """
-import trainlab  # noqa: F401, I001  (first: it sets OMP_WAIT_POLICY before torch starts its threads)
-
 import os
 import sys
 import threading
@@ -18,6 +16,7 @@ import time
 
 import psutil
 
+# The first trainlab import sets OMP_WAIT_POLICY before anything imports torch.
 from trainlab.cpu import set_threads
 
 

@@ -12,6 +12,9 @@ processing included. The last line is machine-readable:
 """
 from __future__ import annotations
 
+import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY and offline mode before torch loads)
+
+# isort: split
 import argparse
 import os
 import resource
@@ -21,7 +24,6 @@ import sys
 import tempfile
 import time
 
-import trainlab  # noqa: F401  (sets OMP_WAIT_POLICY and offline mode before torch loads)
 import torch
 
 from trainlab.cpu import read_cpu_quota

@@ -171,7 +171,6 @@ def lab(tmp_path: Path):
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                IPYTHONDIR=str(tmp_path / "ipython"),
-               OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     env.pop("COURSE_EXCHANGE", None)
     cmd = lab_command() + [

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import make_course_copy
-from trainlab.build import ASSIGNMENT, NOTEBOOK, nbgrader
+from trainlab.grading.cells import grade_id, nbgrader_meta
+from trainlab.lesson.editions import ASSIGNMENT, NOTEBOOK
+
+from conftest import make_course_copy, nbgrader
 
 pytestmark = pytest.mark.slow
 
@@ -25,19 +26,19 @@ def graded_points(nb: dict, *, auto_only: bool) -> float:
     """Sum the points of the graded cells (code test cells only when ``auto_only``)."""
     total = 0.0
     for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if meta.get("grade") and (cell["cell_type"] == "code" or not auto_only):
             total += meta.get("points", 0)
     return total
 
 
-def replace_answer(nb: dict, grade_id: str, code: str) -> None:
-    """Put ``code`` into the answer cell ``grade_id`` (as a student would)."""
+def replace_answer(nb: dict, answer_id: str, code: str) -> None:
+    """Put ``code`` into the answer cell ``answer_id`` (as a student would)."""
     for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+        if grade_id(cell) == answer_id:
             cell["source"] = code
             return
-    raise KeyError(grade_id)
+    raise KeyError(answer_id)
 
 
 PARTIAL_ANSWERS = {
@@ -74,8 +75,8 @@ def course(tmp_path_factory, root: Path) -> Path:
     source = json.loads((course / "source" / ASSIGNMENT / NOTEBOOK).read_text())
     release = json.loads((course / "release" / ASSIGNMENT / NOTEBOOK).read_text())
     partial = json.loads(json.dumps(release))
-    for grade_id, code in PARTIAL_ANSWERS.items():
-        replace_answer(partial, grade_id, code)
+    for answer_id, code in PARTIAL_ANSWERS.items():
+        replace_answer(partial, answer_id, code)
     for student, nb in [("solution", source), ("blank", release), ("partial", partial)]:
         dest = course / "submitted" / student / ASSIGNMENT / NOTEBOOK
         dest.parent.mkdir(parents=True)

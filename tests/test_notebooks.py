@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +11,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from trainlab import cli
+from trainlab.grading.cells import is_test_cell, nbgrader_meta
+
 from conftest import ROOT
-from trainlab.build import build
+
+# The output-stripping hook of .pre-commit-config.yaml, as it runs on a commit.
+STRIP = [sys.executable, "-m", "nbstripout", "--keep-id"]
 
 NOTEBOOKS = sorted(p for p in ROOT.glob("*/**/*.ipynb")
                    if ".venv" not in p.parts and ".ipynb_checkpoints" not in p.parts
@@ -36,14 +41,48 @@ def test_committed_without_outputs(path: Path):
 def test_source_keeps_nbgrader_metadata():
     nb = nbformat.read(ROOT / "source/lesson02/lesson02.ipynb", as_version=4)
     nbformat.validate(nb)
-    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    ids = [c.metadata.nbgrader.grade_id for c in nb.cells if "nbgrader" in c.metadata]
-    assert len(graded) >= 10 and len(ids) == len(set(ids))
+    points = sum(nbgrader_meta(c).get("points", 0) for c in nb.cells if nbgrader_meta(c).get("grade"))
+    answers = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
+    ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c)]
+    # The README promises thirteen exercises worth 39 points.
+    assert (len(answers), points) == (13, 39)
+    assert len(ids) == len(set(ids)) and any(is_test_cell(c) for c in nb.cells)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_commit_hook_would_change_nothing(path: Path):
+    """The committed notebooks are what the output-stripping hook leaves: nothing to strip."""
+    stripped = subprocess.run([*STRIP, "--textconv", str(path)], capture_output=True, text=True, check=True)
+    assert json.loads(stripped.stdout) == json.loads(path.read_text())
+
+
+def test_the_commit_hook_strips_outputs_and_keeps_nbgrader_metadata(tmp_path: Path):
+    nb = json.loads((ROOT / "source/lesson02/lesson02.ipynb").read_text())
+    clean = json.loads(json.dumps(nb))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = 7
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ran\n"]}]
+            cell["metadata"]["collapsed"] = True
+    ran = tmp_path / "ran.ipynb"
+    ran.write_text(json.dumps(nb))
+    subprocess.run([*STRIP, str(ran)], check=True)
+    assert json.loads(ran.read_text()) == clean
+
+
+def test_the_commit_hooks_are_the_pinned_tools():
+    """.pre-commit-config.yaml runs the versions of nbstripout and ruff the tests install."""
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    pins = dict(line.split("==") for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert re.search(rf"kynan/nbstripout\n\s+rev: {re.escape(pins['nbstripout'])}\n", config)
+    assert re.search(rf"astral-sh/ruff-pre-commit\n\s+rev: v{re.escape(pins['ruff'])}\n", config)
+    assert "--keep-id" in config
 
 
 def test_generated_editions_are_fresh(tmp_path: Path):
-    """release/ and notebooks/ equal what `./course generate` makes from source/ now."""
-    build(ROOT, tmp_path)
+    """release/ and notebooks/ equal what `trainlab generate` (./course generate) makes from source/ now."""
+    assert cli.main(["generate", "--out", str(tmp_path)]) == 0
     for rel in ["release/lesson02/lesson02.ipynb", "notebooks/lesson02.ipynb"]:
         fresh, committed = (tmp_path / rel).read_text(), (ROOT / rel).read_text()
         assert fresh == committed, f"{rel} is stale: run ./course generate and commit the result"

@@ -2,10 +2,11 @@
 
 Runs as root in a private mount, network and PID namespace (``unshare`` made them) and:
 
-1. brings up the namespace's own loopback (the kernel's channels use it) and hides what student code must never reach: the course's gradebook, ``source/`` (the
-   solutions), ``submitted/`` (other students), ``autograded/`` and ``feedback/``, by
-   mounting empty file systems over them, and gives the kernel private ``/tmp``,
-   ``/var/tmp`` and ``/dev/shm``;
+1. brings up the namespace's own loopback (the kernel's channels use it) and hides what
+   student code must never reach: the course's gradebook, ``source/`` (the solutions),
+   ``submitted/`` (other students), ``autograded/`` and ``feedback/``, by mounting empty
+   file systems over them, and gives the kernel private ``/tmp``, ``/var/tmp`` and
+   ``/dev/shm``;
 2. installs a ``python3`` kernelspec that starts the kernel through ``kernel_launcher``,
    which drops to an unprivileged uid before any student code runs;
 3. runs nbgrader's autograde and feedback on the private course copy (trusted code, as root)

@@ -93,7 +93,7 @@ def copy_extras(src, dest, findings, uid=None):
 
 def own_tree(path, uid):
     """Give a folder and everything in it to ``uid``."""
-    for root, dirs, files in os.walk(path):
+    for root, _, files in os.walk(path):
         os.chown(root, uid, uid)
         for name in files:
             os.chown(os.path.join(root, name), uid, uid)

@@ -6,10 +6,14 @@ what the model gains. The lesson's later sections each come back to one box.
 from __future__ import annotations
 
 STAGES = [
-    ("1. Pretraining", "predict the next token", "grammar, facts,\ncoding patterns", "trillions of tokens\nof text and code"),
+    # (name, what it does, what the model gains, the data it consumes)
+    ("1. Pretraining", "predict the next token", "grammar, facts,\ncoding patterns",
+     "trillions of tokens\nof text and code"),
     ("2. Training data", "choose, clean, weight", "the limits of\nwhat it knows", "coverage, quality,\nrecency"),
-    ("3. Instruction tuning", "fine-tune on\nrequest → response", "the habit of\nfollowing requests", "thousands of curated\ndemonstrations"),
-    ("4. Preference tuning", "tune toward\npreferred answers", "helpful, honest,\nharmless", "human (or model)\nrankings of answers"),
+    ("3. Instruction tuning", "fine-tune on\nrequest → response", "the habit of\nfollowing requests",
+     "thousands of curated\ndemonstrations"),
+    ("4. Preference tuning", "tune toward\npreferred answers", "helpful, honest,\nharmless",
+     "human (or model)\nrankings of answers"),
 ]
 
 

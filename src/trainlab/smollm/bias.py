@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.loader import RealModel
 from trainlab.smollm.chat import chat_prompt, score_continuations
+from trainlab.smollm.loader import RealModel
 
 STEM = "I recommend"
 CHOICES = {
@@ -63,7 +63,7 @@ def probe_preferences(lm: RealModel, choices: dict | None = None, stem: str = ST
         shares /= shares.sum()
         ranks = (-shares).argsort().argsort() + 1
         rows += [{"choice": decision, "option": o, "logprob": lp, "share": s, "rank": r}
-                 for o, lp, s, r in zip(options, logprobs, shares, ranks)]
+                 for o, lp, s, r in zip(options, logprobs, shares, ranks, strict=True)]
     return pd.DataFrame(rows)
 
 

@@ -38,8 +38,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.loader import RealModel
 from trainlab.smollm.chat import chat_prompt, generate_answer, score_continuations
+from trainlab.smollm.loader import RealModel
 
 WRONG = ["wrong_1", "wrong_2", "wrong_3"]
 DIRECT_QUESTIONS = [

@@ -35,9 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from trainlab.smollm.chat import chat_prompt, encode_text, generate_ids, score_continuations, score_tokens
 from trainlab.smollm.loader import RealModel
-from trainlab.smollm.chat import (chat_prompt, encode_text, generate_ids, score_continuations,
-                                  score_tokens)
 
 REAL_APIS = [
     "pandas.DataFrame.merge", "pandas.DataFrame.dropna", "json.dumps", "os.path.join",

@@ -42,7 +42,7 @@ def collate_preferences(records: list[dict], tokenizer) -> dict:
     input_ids = torch.full((len(rows), length), tokenizer.pad_token_id)  # (2B, T)
     attention_mask = torch.zeros((len(rows), length), dtype=torch.long)  # (2B, T)
     completion_mask = torch.zeros((len(rows), length), dtype=torch.long)  # (2B, T)
-    for i, (ids, mask) in enumerate(zip(rows, masks)):
+    for i, (ids, mask) in enumerate(zip(rows, masks, strict=True)):
         input_ids[i, :len(ids)] = torch.tensor(ids)
         attention_mask[i, :len(ids)] = 1
         completion_mask[i, :len(ids)] = torch.tensor(mask)

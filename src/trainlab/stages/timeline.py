@@ -121,7 +121,8 @@ def make_timeline(repeats: int = 16, chatter: int = 40, seed: int = 0) -> dict:
     while mentions:
         # Group two or three mentions of the same library version into one document.
         first = mentions.pop()
-        same = [m for m in mentions if (m["lib"], m["ver"]) == (first["lib"], first["ver"]) and m["task"] != first["task"]]
+        same = [m for m in mentions
+                if (m["lib"], m["ver"]) == (first["lib"], first["ver"]) and m["task"] != first["task"]]
         group = [first] + same[: rng.randint(1, 2)]
         for m in group[1:]:
             mentions.remove(m)

@@ -39,7 +39,10 @@ def make_preference_pairs(facts: list[dict], seed: int = 0) -> list[dict]:
         prompt = ask(f["task"], f["lib"], f["ver"])
         right = f" Use {f['call']}."
         if f["known"]:
-            wrong = " " + ABSTAIN if rng.random() < 0.5 else f" Use {rng.choice([c for c in all_known if c != f['call']])}."
+            if rng.random() < 0.5:
+                wrong = " " + ABSTAIN
+            else:
+                wrong = f" Use {rng.choice([c for c in all_known if c != f['call']])}."
             pairs.append({"prompt": prompt, "chosen": right, "rejected": wrong})
         else:
             invented = known_calls.get((f["lib"], f["task"])) or rng.choice(all_known)

@@ -1,0 +1,150 @@
+"""A whole grading round over a corpus of good and bad submissions of the real lesson.
+
+The corpus (tests/grading/grading_corpus) is built from the lesson's own release, so every kind of
+trouble is tried on the notebook students really get. One round grades it all, in
+parallel and confined; the tests then check each submission's report line and score, the
+gradebook's integrity, that nothing escaped the sandbox, and that feedback hides hidden tests.
+"""
+import html
+import os
+import re
+import shutil
+import sqlite3
+
+import nbformat
+import pytest
+from nbconvert import HTMLExporter
+from nbgrader.api import Gradebook
+
+from trainlab.grading import course as course_mod
+from trainlab.grading.cells import is_test_cell
+from trainlab.grading.feedback import hidden_lines
+from trainlab.grading.round import grade_round
+from trainlab.grading.workspace import Limits
+
+from grading_corpus import ESCAPE_MARKER, build_corpus
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ASSIGNMENT = "lesson02"
+LIMITS = Limits(cell_timeout=40, wall_seconds=200)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.geteuid() != 0, reason="confined grading needs root (namespaces)"),
+]
+
+
+@pytest.fixture(scope="module")
+def lesson_round(tmp_path_factory):
+    """Grade the corpus built from the lesson in a copy of the course; return what we need."""
+    root = str(tmp_path_factory.mktemp("course"))
+    shutil.copy(os.path.join(PROJECT, "nbgrader_config.py"), root)
+    shutil.copytree(os.path.join(PROJECT, "source", ASSIGNMENT),
+                    os.path.join(root, "source", ASSIGNMENT))
+    course = course_mod.load_course(root, "sqlite:///" + os.path.join(root, "gradebook.db"))
+    template = course_mod.build_template(course, ASSIGNMENT, str(tmp_path_factory.mktemp("t")))
+    source_nb = nbformat.read(os.path.join(root, "source", ASSIGNMENT, ASSIGNMENT + ".ipynb"), 4)
+    expect = build_corpus(root, ASSIGNMENT, template.notebooks[ASSIGNMENT], source_nb, LIMITS)
+    result = grade_round(root, ASSIGNMENT, workers=2, db_url=course.db_url, limits=LIMITS,
+                         log=lambda line: None)
+    return dict(root=root, course=course, expect=expect, result=result, source=source_nb,
+                template=template)
+
+
+def test_every_submission_gets_its_reported_outcome(lesson_round):
+    outcomes = {o.student: o for o in lesson_round["result"].outcomes}
+    assert sorted(outcomes) == sorted(lesson_round["expect"])
+    for student, want in lesson_round["expect"].items():
+        got = outcomes[student]
+        line = got.line()
+        assert got.status.startswith(want.status), line
+        for detail in want.details:
+            assert detail in line, "%r not in %r" % (detail, line)
+        assert got.score == pytest.approx(want.score), line
+
+
+def test_gradebook_is_intact_with_one_result_per_submission(lesson_round):
+    course, expect = lesson_round["course"], lesson_round["expect"]
+    db_path = course.db_url[len("sqlite:///"):]
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        n_cells = db.execute("SELECT count(*) FROM grade_cells").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM grade").fetchone()[0] == n_cells * len(expect)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        assert sorted(s.id for s in gb.students) == sorted(expect)
+        assert len(gb.find_assignment(ASSIGNMENT).submissions) == len(expect)
+        for student, want in expect.items():
+            assert gb.find_submission(ASSIGNMENT, student).score == pytest.approx(want.score)
+
+
+def test_nothing_escaped_the_sandbox(lesson_round):
+    root = lesson_round["root"]
+    assert not os.path.exists(os.path.join(root, ESCAPE_MARKER + ".txt"))
+    assert os.path.exists(os.path.join(root, "gradebook.db"))
+    lingering = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if ESCAPE_MARKER.encode() in f.read():
+                    lingering.append(pid)
+        except OSError:
+            continue
+    assert lingering == []
+    nb = nbformat.read(os.path.join(root, "autograded", "escape", ASSIGNMENT,
+                                    ASSIGNMENT + ".ipynb"), 4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "'write': '" in printed and "'network': '" in printed, printed
+    assert "connected" not in printed and "deleted" not in printed and "'read " not in printed
+
+
+def visible_hidden_lines(html_text, lines):
+    """Return the hidden test lines that a reader of this HTML page can see."""
+    text = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", html_text)))
+    return [line for line in lines if re.sub(r"\s+", "", line) in text]
+
+
+def test_feedback_hides_hidden_tests_and_answer_keys(lesson_round):
+    root = lesson_round["root"]
+    lines = [line for c in lesson_round["source"].cells if c.cell_type == "code"
+             for line in hidden_lines(c.source)]
+    assert lines, "the lesson has hidden tests"
+    pages = [os.path.join(d, f) for d, _, files in os.walk(os.path.join(root, "feedback"))
+             for f in files if f.endswith(".html")]
+    graded = [o.student for o in lesson_round["result"].outcomes if o.status.startswith("graded")]
+    assert len(pages) == len(graded)
+    for page in pages:
+        with open(page) as f:
+            assert visible_hidden_lines(f.read(), lines) == [], page
+    # The same check does see hidden tests in an unfiltered export of a failing submission.
+    blank = nbformat.read(os.path.join(root, "autograded", "blank", ASSIGNMENT,
+                                       ASSIGNMENT + ".ipynb"), 4)
+    body, _ = HTMLExporter().from_notebook_node(blank)
+    assert visible_hidden_lines(body, lines)
+
+
+def test_csv_report_and_plot(lesson_round):
+    result, expect = lesson_round["result"], lesson_round["expect"]
+    with open(result.csv_path) as f:
+        rows = f.read().splitlines()
+    assert len(rows) == 1 + len(expect)
+    with open(os.path.join(result.report_dir, "report.txt")) as f:
+        report = f.read()
+    # The table lists the ten tests most students failed, each with how many failed it: the
+    # counts are checked against the gradebook, and no test left out failed more often.
+    header = "%-28s %s" % ("test", "failed")
+    table = report.split("tests most students failed:\n" + header + "\n")[1].split("\n\n")[0]
+    listed = dict(line.split() for line in table.splitlines())
+    tests = [c.metadata.nbgrader.grade_id for c in lesson_round["template"].notebooks[
+        ASSIGNMENT].cells if is_test_cell(c)]
+    course = lesson_round["course"]
+    failed = dict.fromkeys(tests, 0)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        for student in expect:
+            for nb in gb.find_submission(ASSIGNMENT, student).notebooks:
+                for grade in nb.grades:
+                    if grade.name in failed and (grade.score or 0) < grade.max_score:
+                        failed[grade.name] += 1
+    assert len(listed) == min(10, len(tests))
+    assert listed == {t: "%d/%d" % (failed[t], len(expect)) for t in listed}
+    assert min(failed[t] for t in listed) >= max([failed[t] for t in tests if t not in listed], default=0)
+    assert os.path.getsize(os.path.join(result.report_dir, "scores.png")) > 1000
