@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from trainlab.lesson.mode import lesson_mode
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,7 +45,7 @@ def main() -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     for line in errors:
         print("error in", line)
-    print(f"mode={'fast' if os.environ.get('TRAINLAB_FAST') == '1' else 'full'} "
+    print(f"mode={lesson_mode().name} "
           f"load_average={os.getloadavg()[0]:.1f} errors={len(errors)}")
     print(f"lesson: wall_s={wall:.1f} peak_mb={peak_mb:.0f}")
     return 1 if errors else 0

@@ -101,6 +101,6 @@ def load_tiny_lm(directory: Path) -> tuple[GPT2LMHeadModel, PreTrainedTokenizerF
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token=EOS, pad_token=EOS)
     model = build_tiny_lm(config, eos_token_id=tokenizer.eos_token_id)
     state = {k: v.float() for k, v in load_file(directory / "model.safetensors").items()}
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict(state, strict=False)
     model.tie_weights()
     return model.eval(), tokenizer
