@@ -22,9 +22,10 @@ from trainlab.grading.feedback import hidden_lines
 from trainlab.grading.round import grade_round
 from trainlab.grading.workspace import Limits
 
+from conftest import ROOT
 from grading_corpus import ESCAPE_MARKER, build_corpus
 
-PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = str(ROOT)
 ASSIGNMENT = "lesson02"
 LIMITS = Limits(cell_timeout=40, wall_seconds=200)
 
