@@ -32,9 +32,10 @@ import nbformat
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(PROJECT, "tests", "grading"))
 
-from grading_corpus import make_demo_course, solved, write  # noqa: E402
 from trainlab.grading import course as course_mod  # noqa: E402
 from trainlab.grading.round import grade_round  # noqa: E402
+
+from grading_corpus import make_demo_course, solved, write  # noqa: E402
 
 
 def make_course(folder, demo, n):
