@@ -38,6 +38,7 @@ def test_an_ordinary_user_grades_reports_and_exports(tmp_path, new_home):
     hand_over(home, owner)
     done = grade_as(owner, root, "--workers", "2", "--cell-timeout", "15", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("sandbox: bubblewrap ")
     assert "ada                  6/7  graded" in done.stdout
     assert "cy                   0/7  not graded (0 recorded); corrupt notebook" in done.stdout
     assert "tests most students failed" in done.stdout

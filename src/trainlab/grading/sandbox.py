@@ -191,6 +191,16 @@ def probe(bwrap, timeout=30):
     return done.returncode == 0, (done.stderr or done.stdout).strip()
 
 
+def describe(bwrap):
+    """Say which bubblewrap grading uses, e.g. "bubblewrap 0.8.0 (/usr/bin/bwrap)"."""
+    try:
+        version = subprocess.run([bwrap, "--version"], capture_output=True, text=True,
+                                 timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        version = "bubblewrap"
+    return "%s (%s)" % (version or "bubblewrap", bwrap)
+
+
 def check_sandbox(bwrap=None):
     """Return the bwrap to use, or raise SandboxUnavailable with one sentence saying why."""
     if not sys.platform.startswith("linux"):
