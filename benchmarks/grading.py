@@ -11,12 +11,14 @@ this one run and on the same machine:
    ``--workers`` workers, every kernel in its sandbox, on a fresh gradebook: everything it
    does is timed (template, workers' start-up, checks, autograde, feedback, merge, report).
 
-It prints where a submission's time goes in the round (mean per submission), and, last,
-one machine-readable line:
+By default each is run twice, in the order plain, round, round, plain, so that a load that
+rises or falls steadily during the run (the machine is shared) weighs on both alike; the
+rates are from the summed times. It prints where a submission's time goes in the round (mean
+per submission, in a worker), and, last, one machine-readable line:
 
     grading: n=<count> nbgrader_per_min=<x> parallel_per_min=<y> ratio=<y/x> workers=<k>
 
-Usage: .venv/bin/python benchmarks/grading.py [--n 10] [--workers K] [--demo] [--order ab]
+Usage: .venv/bin/python benchmarks/grading.py [--n 12] [--workers K] [--demo] [--order abba]
 """
 import argparse
 import os
@@ -97,10 +99,10 @@ def parallel_round(root, workers):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--n", type=int, default=10, help="submissions in the class")
+    p.add_argument("--n", type=int, default=12, help="submissions in the class")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="round's workers")
     p.add_argument("--demo", action="store_true", help="grade the small demo assignment")
-    p.add_argument("--order", default="ab", help="a: plain nbgrader, b: the round (e.g. aba)")
+    p.add_argument("--order", default="abba", help="a: plain nbgrader, b: the round")
     args = p.parse_args(argv)
     folder = tempfile.mkdtemp(prefix="grading-bench-")
     try:

@@ -102,13 +102,13 @@ class GuardedExecute(Execute):
         try:
             if self._guard_name is None:
                 await self._install_guard()
-                watch.mark("guard installed")
+                watch.mark("guard set-up (imports)")
             if nbgrader_meta(cell).get("grade"):
                 restored = await self._run_guard()
                 watch.mark("guard checks", add=True)
             cell = await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
-            watch.mark("cell %d" % cell_index)
+            watch.mark("notebook cells", add=True)
         except DeadKernelError:
             self._dead_since = cell_index
             self._record(cell, cell_index, kernel_died=True)
@@ -131,7 +131,7 @@ class GuardedExecute(Execute):
     execute_cell = run_sync(async_execute_cell)
 
     async def async_start_new_kernel(self, **kwargs):
-        watch.mark("kernel start")
+        watch.mark("nbgrader before the kernel")
         await super().async_start_new_kernel(**kwargs)
         pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
         if pid and watch.ACTIVE is not None:
@@ -139,7 +139,7 @@ class GuardedExecute(Execute):
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
-        watch.mark("kernel ready")
+        watch.mark("kernel start in its sandbox")
         return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)

@@ -209,8 +209,8 @@ def write_summary(outcomes, template, report_dir, banner=""):
     text = "\n".join(lines)
     with open(os.path.join(report_dir, "report.txt"), "w") as f:
         f.write(text + "\n")
-    return text
     with open(os.path.join(report_dir, "outcomes.json"), "w") as f:
         json.dump([{"student": o.student, "score": o.score, "max_score": o.max_score,
                     "status": o.status, "details": o.details, "line": o.line()}
                    for o in sorted(outcomes, key=lambda o: o.student)], f, indent=1)
+    return text

@@ -172,10 +172,12 @@ def grade(job, bwrap=None, readable=()):
                                                            time.monotonic() + 30)
         config = nbgrader_config(job, run_dir, readable)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-        watch.mark("set-up")
+        watch.mark("worker set-up")
         with contextlib.redirect_stdout(io.StringIO()):
             auto = api.autograde(job.assignment, job.student)
-            timings["autograde"] = time.monotonic() - start
+            timings["autograde in all"] = time.monotonic() - start
+            timings["nbgrader after the cells"] = timings["autograde in all"] - sum(
+                active.marks.values())
             active.stop()
             result["autograde_ok"] = bool(auto.get("success")) and not active.timed_out
             if not auto.get("success"):
@@ -183,7 +185,7 @@ def grade(job, bwrap=None, readable=()):
             if result["autograde_ok"]:
                 feedback = api.generate_feedback(job.assignment, job.student)
                 result["feedback_ok"] = bool(feedback.get("success"))
-                timings["feedback"] = time.monotonic() - start - timings["autograde"]
+                timings["feedback"] = time.monotonic() - start - timings["autograde in all"]
         with open(os.path.join(job.folder, "log.txt"), "a") as f:
             f.write(str(auto.get("log", "")))
     except Exception:
