@@ -122,13 +122,14 @@ print(attempts)
 
 # Processes that pile up (not an exponential fork bomb: tests share the machine). Past the
 # process limit the watcher stops the whole sandbox, whether or not RLIMIT_NPROC holds.
-FORK_BOMB = '''import subprocess
+FORK_BOMB = '''import subprocess, time
 pile = []
 try:
     while True:
         pile.append(subprocess.Popen(["sleep", "120"]))
 except OSError as error:
     print("stopped at", len(pile), type(error).__name__)
+    time.sleep(60)  # still holding them all
 '''
 
 # Each process stays under the per-process address-space limit; together they do not.
