@@ -34,6 +34,33 @@ PLATFORMS = {
 }
 
 
+# pip judges a requirement's marker (``; sys_platform == "linux"``) on the machine it runs on,
+# not on the --platform asked for: the lock is filtered for each system first.
+MARKER_ENV = {
+    "linux x86-64": {"sys_platform": "linux", "platform_system": "Linux",
+                     "platform_machine": "x86_64", "os_name": "posix"},
+    "macOS arm64": {"sys_platform": "darwin", "platform_system": "Darwin",
+                    "platform_machine": "arm64", "os_name": "posix"},
+}
+
+
+def for_system(requirement_file: Path, system: str, version: str, folder: str) -> Path:
+    """A copy of ``requirement_file`` without the lines whose marker excludes ``system``."""
+    from packaging.requirements import Requirement
+
+    env = dict(MARKER_ENV[system], python_version=version, python_full_version=version + ".0")
+    kept = []
+    for line in requirement_file.read_text().splitlines():
+        if line.strip() and not line.startswith("#") and ";" in line:
+            marker = Requirement(line).marker
+            if marker is not None and not marker.evaluate(env):
+                continue
+        kept.append(line)
+    path = Path(folder) / f"{system}-{requirement_file.name}".replace(" ", "-")
+    path.write_text("\n".join(kept) + "\n")
+    return path
+
+
 def course_pins() -> list[str]:
     """torch and the model wheel, as ``./course`` asks for them."""
     script = (ROOT / "course").read_text()
@@ -73,8 +100,13 @@ def main(argv=None) -> int:
     every = True
     for version in args.python:
         for name, platforms in PLATFORMS.items():
-            lesson = resolve(version, platforms, [ROOT / "requirements.txt"], course_pins())
-            dev = resolve(version, platforms, [ROOT / "requirements-dev.txt"], [])
+            with tempfile.TemporaryDirectory() as folder:
+                lesson = resolve(version, platforms,
+                                 [for_system(ROOT / "requirements.txt", name, version, folder)],
+                                 course_pins())
+                dev = resolve(version, platforms,
+                              [for_system(ROOT / "requirements-dev.txt", name, version, folder)],
+                              [])
             every &= lesson == dev == "ok"
             print(f"{version:8}{name:16}{lesson:10}{dev}", flush=True)
     return 0 if every else 1

@@ -40,7 +40,8 @@ def closure(roots: list[str], skip=frozenset()) -> dict[str, tuple[str, set]]:
     An empty marker set means some path to the package is unconditional.
     """
     found: dict[str, tuple[str, set]] = {}
-    todo = [(Requirement(r), None) for r in roots]
+    # A declared dependency's own platform marker counts as much as one met on the way.
+    todo = [(req, platform_marker(req.marker)) for req in map(Requirement, roots)]
     done = set()
     while todo:
         req, via_marker = todo.pop()

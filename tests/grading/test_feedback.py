@@ -15,7 +15,9 @@ from trainlab.grading.feedback import (
     ShortenTestTracebacks,
     hidden_lines,
 )
-from trainlab.grading.workspace import Limits, write_spec
+from trainlab.grading.round import make_job
+from trainlab.grading.spec import Limits
+from trainlab.grading.worker import nbgrader_config
 
 from conftest import ROOT
 
@@ -40,10 +42,11 @@ def feedback(cell):
 def test_nbgrader_and_the_grading_command_run_the_same_feedback_steps(tmp_path):
     assert read_config(ROOT).GenerateFeedback.preprocessors == FEEDBACK_PREPROCESSORS
     course = load_course(ROOT)
-    template = types.SimpleNamespace(assignment="lesson02", folder=str(tmp_path / "template"))
-    spec = tmp_path / "spec.json"
-    write_spec(str(spec), course, template, "ada", Limits(), str(tmp_path), 61000, [])
-    assert json.loads(spec.read_text())["config"]["GenerateFeedback"]["preprocessors"] == FEEDBACK_PREPROCESSORS
+    template = types.SimpleNamespace(assignment="lesson02")
+    private = types.SimpleNamespace(student="ada", folder=str(tmp_path))
+    job = make_job(course, template, private, Limits(), [], [], True, None)
+    config = nbgrader_config(job, str(tmp_path), [])
+    assert list(config.GenerateFeedback.preprocessors) == FEEDBACK_PREPROCESSORS
     steps = [name.rsplit(".", 1)[1] for name in FEEDBACK_PREPROCESSORS]
     # Errors are judged against the hidden code before it is cleared; the rest is cut after.
     assert steps.index("HideHiddenTestErrors") < steps.index("ClearHiddenTests") < steps.index("ShortenTestTracebacks")

@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 from trainlab.grading import course as course_mod
 from trainlab.grading.cells import nbgrader_meta
 from trainlab.grading.round import grade_round
-from trainlab.grading.workspace import Limits
+from trainlab.grading.spec import Limits
 
 from grading_corpus import code, make_demo_course, solved, write
 
@@ -31,7 +31,7 @@ LIMITS = Limits(cell_timeout=15, wall_seconds=120, memory_bytes=2 << 30)
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(os.geteuid() != 0, reason="confined grading needs root (namespaces)"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="starts PostgreSQL as its own user (root)"),
 ]
 
 

@@ -1,32 +1,24 @@
-"""Grading a real class: parallel, confined autograding of nbgrader submissions.
+"""Grading a real class: parallel autograding of nbgrader submissions, each kernel sandboxed.
 
-``python -m trainlab.grading`` (``cli.main``, also ``trainlab grade``) runs an instructor's
-whole round. The modules, in the order a submission meets them:
+``python -m trainlab.grading`` (``cli.main``, also ``trainlab grade`` and ``./course grade``)
+runs an instructor's whole round, as an ordinary user or as root. What it guarantees about
+student code (no network, nothing outside the private copy, time, memory, processes, tamper
+checks, hidden tests out of feedback) and where each guarantee is enforced is listed in one
+place: ``guarantees``. The modules, in the order a submission meets them:
 
 - ``course``: the course settings, the assignment template (the one place that runs
   ``generate_assignment``, in a scratch copy), the real gradebook;
 - ``inspect_submission``: checks and repairs a submitted notebook before it runs;
 - ``workspace``: the private course copy one submission is graded in;
-- ``sandbox`` (parent side) and ``confine`` (inside): namespaces, hidden paths, time limit;
-- ``kernel_launcher``: the unprivileged, resource-limited, audited kernel;
+- ``round``: the pool of long-lived ``worker`` processes (nbgrader loaded once each) that
+  the submissions are handed to; ``spec``: the typed messages between them and the kernel;
+- ``sandbox``: each kernel's bubblewrap sandbox (an allow-list root, no network);
+  ``zygote``: kernels forked, their libraries already imported, into a new sandbox;
+  ``kernel_entry``: the first code in the sandbox (limits, environment, audit);
+  ``watch``: memory, processes, disk and time of the whole sandbox, counted from outside;
 - ``guarded_execute``: nbgrader's Execute step hardened against floods, dead kernels and
-  patched test helpers;
+  patched test helpers, with ``kernel_guard``, the code it runs inside the kernel;
 - ``feedback``: hidden tests kept out of feedback; ``cells``: what nbgrader's cell metadata
   says (which cells are tests);
-- ``merge``: the single writer of the real gradebook; ``report``: the round's report;
-- ``round``: all of it on a pool of workers.
-
-Each guarantee has one home:
-
-- no network: ``sandbox`` (a network namespace with only its own loopback, ``confine``);
-- nothing of the course but the private copy: ``confine.hide_paths`` over the gradebook,
-  ``source/``, ``submitted/`` and the outputs; ``workspace`` builds the copy;
-- time: ``sandbox.run_confined`` (per submission) and the cell timeout of ``guarded_execute``;
-- memory, processes, file size, no root: ``kernel_launcher`` (rlimits, dropped uid);
-- tamper checks: ``inspect_submission`` (edited or deleted cells restored) and
-  ``guarded_execute`` (patched test helpers restored before every graded cell);
-- hidden tests out of feedback: ``feedback.FEEDBACK_PREPROCESSORS``, the list that
-  ``nbgrader_config.py`` uses too;
-- one result per submission in the gradebook: ``merge``, its only writer; every submission
-  reported, gradable or not: ``round`` and ``report``.
+- ``merge``: the single writer of the real gradebook; ``report``: the round's report.
 """

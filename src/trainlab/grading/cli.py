@@ -10,8 +10,9 @@ submission, the tests most students failed, and the path of a score histogram. E
 import argparse
 import sys
 
-from .round import DEFAULT_WORKSPACE, grade_round
-from .workspace import Limits
+from .round import UNCONFINED_WARNING, grade_round
+from .sandbox import SandboxUnavailable
+from .spec import Limits
 
 
 def parse_args(argv):
@@ -30,12 +31,16 @@ def parse_args(argv):
     p.add_argument("--wall-seconds", type=int, default=Limits.wall_seconds,
                    help="seconds per submission in all")
     p.add_argument("--memory-mb", type=int, default=Limits.memory_bytes >> 20,
-                   help="address-space limit of the kernel")
+                   help="memory of the kernel and all its processes together")
     p.add_argument("--csv", default=None, help="grades CSV (default: ROOT/grades.csv)")
     p.add_argument("--report-dir", default=None, help="default: ROOT/grading-report")
-    p.add_argument("--workspace", default=DEFAULT_WORKSPACE,
-                   help="where private copies are made (not under /tmp)")
+    p.add_argument("--workspace", default=None,
+                   help="folder for the private copies (default: a new one in the "
+                        "temporary folder)")
     p.add_argument("--keep-workspace", action="store_true", help="keep private copies")
+    p.add_argument("--unconfined", action="store_true",
+                   help="DANGEROUS: run student code without the sandbox, with your own "
+                        "rights (only where the sandbox cannot work; see the README)")
     return p.parse_args(argv)
 
 
@@ -53,12 +58,18 @@ def main(argv=None):
                              db_url=args.db_url, limits=limits, report_dir=args.report_dir,
                              csv_path=args.csv, students=args.students,
                              workspace=args.workspace, keep_workspace=args.keep_workspace,
+                             unconfined=args.unconfined,
                              log=lambda line: print(line, flush=True))
+    except SandboxUnavailable as error:
+        print("grading could not start: %s." % error, file=sys.stderr)
+        return 2
     except (RuntimeError, FileNotFoundError) as error:
         print("grading could not start: %s" % error, file=sys.stderr)
         return 2
     print()
     print(result.summary.split("\n\n", 1)[1])
+    if args.unconfined:
+        print("\n!!! %s !!!" % UNCONFINED_WARNING)
     print("grades: %s\nreport: %s\n%d submissions in %.1f s with %d workers"
           % (result.csv_path, result.report_dir, len(result.outcomes), result.seconds,
              result.workers))

@@ -1,7 +1,7 @@
 """nbgrader's Execute step, hardened for untrusted submissions.
 
-``GuardedExecute`` replaces ``nbgrader.preprocessors.Execute`` in the private course that
-``confine`` grades. On top of nbgrader's behaviour (a cell that loops forever is
+``GuardedExecute`` replaces ``nbgrader.preprocessors.Execute`` in the private course a
+worker grades. On top of nbgrader's behaviour (a cell that loops forever is
 interrupted; an error the notebook hid from its traceback display still counts) it:
 
 - caps each cell's output (``max_output_bytes``): a cell that prints gigabytes neither
@@ -12,10 +12,13 @@ interrupted; an error the notebook hid from its traceback display still counts) 
 - before every graded cell, restores the attributes of the modules the tests use
   (``watch_modules``, e.g. a test helper or ``numpy.allclose``) and of IPython's
   error-reporting machinery to what they were when the kernel started, and records what it
-  had to restore, so that patching the test helpers cannot make a failing test pass.
+  had to restore, so that patching the test helpers cannot make a failing test pass (the
+  code that runs in the kernel for this is ``kernel_guard``);
+- hands the kernel's process to the worker's ``Watch`` (``watch.ACTIVE``) as soon as it
+  starts, so that its memory, processes and time are counted from outside.
 
 The guard runs inside the student's kernel, so a student who studies this code can still
-work around it; what they cannot do is reach the gradebook (see ``kernel_launcher``).
+work around it; what they cannot do is reach the gradebook (see ``sandbox``).
 """
 import ast
 import json
@@ -27,88 +30,12 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, List, Unicode
 
+from . import watch
 from .cells import grade_id, nbgrader_meta
 
-GUARD_SETUP = r'''
-def {name}_make(module_names, trusted):
-    import builtins, importlib, inspect, os
-    def same(a, b):
-        # ipykernel re-binds some methods (input, get_ipython) on every request.
-        return a is b or (inspect.ismethod(a) and inspect.ismethod(b)
-                          and a.__func__ is b.__func__ and a.__self__ is b.__self__)
-    def student_made(new, old, private=False):
-        # Libraries replace their own functions too (lazy loading, wrappers): a change
-        # counts as the notebook's only if the new code lives outside the read-only install.
-        try:
-            f = inspect.unwrap(new) if callable(new) else new
-        except Exception:
-            f = new
-        code = getattr(f, "__code__", None) or getattr(getattr(f, "__func__", None),
-                                                      "__code__", None)
-        if code is not None:
-            return not os.path.realpath(code.co_filename).startswith(trusted)
-        # Libraries fill in their private state lazily (matplotlib.pyplot._backend_mod).
-        return type(new) is not type(old) and not private
-    modules = {{"builtins": builtins}}
-    for module_name in module_names:
-        try:
-            modules[module_name] = importlib.import_module(module_name)
-        except Exception:
-            pass
-    snapshot = {{n: dict(vars(m)) for n, m in modules.items()}}
-    # IPython and ipykernel rebind these themselves on every request.
-    ignored = {{"_", "__", "___", "input", "raw_input", "get_ipython"}}
-    shell = get_ipython()
-    shell_names = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code",
-                   "showtraceback", "_showtraceback", "showsyntaxerror", "transform_cell")
-    missing = object()
-    own = {{k: vars(shell).get(k, missing) for k in shell_names}}
-    inherited = {{k: getattr(type(shell), k, None) for k in shell_names}}
-    lists = {{k: list(getattr(shell, k)) for k in ("input_transformers_cleanup",
-             "input_transformers_post", "ast_transformers")}}
-    def check():
-        restored = []
-        for n, m in modules.items():
-            now = vars(m)
-            for k, v in snapshot[n].items():
-                new = now.get(k, missing)
-                if k in ignored or same(new, v):
-                    continue
-                if new is missing or student_made(new, v, k.startswith("_")):
-                    setattr(m, k, v)
-                    restored.append(n + "." + k)
-                else:
-                    snapshot[n][k] = new
-        for k in shell_names:
-            new = vars(shell).get(k, missing)
-            if not same(new, own[k]):
-                if new is missing or not student_made(new, own[k]):
-                    own[k] = new
-                elif own[k] is missing:
-                    delattr(shell, k)
-                    restored.append("IPython shell." + k)
-                else:
-                    setattr(shell, k, own[k])
-                    restored.append("IPython shell." + k)
-            new = getattr(type(shell), k, None)
-            if new is not inherited[k]:
-                if student_made(new, inherited[k]):
-                    setattr(type(shell), k, inherited[k])
-                    restored.append("IPython shell class." + k)
-                else:
-                    inherited[k] = new
-        for k, v in lists.items():
-            now = getattr(shell, k)
-            if any(student_made(t, None) for t in now if t not in v):
-                now[:] = v
-                restored.append("IPython shell." + k)
-            else:
-                lists[k] = list(now)
-        return restored
-    return check
-{name} = {name}_make({modules!r}, {trusted!r})
-del {name}_make
-'''
+GUARD_SETUP = ("from trainlab.grading.kernel_guard import make_guard as _make_guard\n"
+               "{name} = _make_guard(get_ipython(), {modules!r}, {trusted!r})\n"
+               "del _make_guard\n")
 
 TRUNCATION_NOTE = "\n[grader: {0} bytes of output from this cell were dropped]\n"
 
@@ -175,10 +102,13 @@ class GuardedExecute(Execute):
         try:
             if self._guard_name is None:
                 await self._install_guard()
+                watch.mark("guard set-up (imports)")
             if nbgrader_meta(cell).get("grade"):
                 restored = await self._run_guard()
+                watch.mark("guard checks", add=True)
             cell = await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
+            watch.mark("notebook cells", add=True)
         except DeadKernelError:
             self._dead_since = cell_index
             self._record(cell, cell_index, kernel_died=True)
@@ -199,6 +129,22 @@ class GuardedExecute(Execute):
 
     # nbclient binds its synchronous wrapper to its own coroutine: rebind it to ours.
     execute_cell = run_sync(async_execute_cell)
+
+    async def async_start_new_kernel(self, **kwargs):
+        watch.mark("nbgrader before the kernel")
+        await super().async_start_new_kernel(**kwargs)
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        if pid and watch.ACTIVE is not None:
+            watch.ACTIVE.kernel_started(pid)
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        watch.mark("kernel start in its sandbox")
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
 
     async def _install_guard(self):
         """Snapshot, before any student code runs, what the tests rely on."""

@@ -7,7 +7,8 @@ its audit log left in a submission's private folder into one line, e.g.::
     trent        0/6  not graded (0 recorded): corrupt notebook: not valid JSON (...)
 
 ``write_summary`` saves the lines, a score histogram (``scores.png``) and a table of the
-tests most students failed (``report.txt``).
+tests most students failed (``report.txt``), and every outcome for other programs
+(``outcomes.json``).
 """
 import collections
 import dataclasses
@@ -130,31 +131,29 @@ def summarise_failure(text):
     return ((errors or lines or ["no output"])[-1])[:200]
 
 
-def describe_outcome(private, run, scores, template, limits):
-    """Build the Outcome of one submission from its private folder."""
+def describe_outcome(private, result, scores, template, limits):
+    """Build the Outcome of one submission from its JobResult and its private folder."""
     score = sum(s or 0 for s, _ in scores.values())
     details = list(private.findings)
     if private.fatal:
         return Outcome(private.student, score, template.max_score,
                        "not graded (0 recorded)", details, scores)
-    result = {}
-    if os.path.exists(os.path.join(private.folder, "result.json")):
-        with open(os.path.join(private.folder, "result.json")) as f:
-            result = json.load(f)
     autograded = glob.glob(os.path.join(private.folder, "course", "autograded", "*", "*",
                                         "*.ipynb"))
     details += describe_guard(read_jsonl(os.path.join(private.folder, "events.jsonl")))
     details += describe_audit(read_jsonl(os.path.join(private.folder, "audit.jsonl")))
-    if run.timed_out:
-        status = "stopped at the %d s wall-clock limit (0 recorded)" % limits.wall_seconds
-    elif not result.get("autograde", {}).get("success"):
-        reason = result.get("crash") or result.get("autograde", {}).get("error") or run.log_tail
-        status = "grading failed (0 recorded): %s" % summarise_failure(str(reason))
+    if result.timed_out:
+        status = "%s (0 recorded)" % result.stopped
+    elif not result.autograde_ok:
+        reason = result.stopped or result.error or "no result from the grader"
+        status = "grading failed (0 recorded): %s" % summarise_failure(reason)
     else:
         status = "graded" + (" after repairs" if private.findings else "")
         details += describe_cells(autograded, limits)
-        if not result.get("feedback", {}).get("success"):
+        if not result.feedback_ok:
             details.append("feedback could not be generated")
+    if result.stopped and not result.timed_out:
+        details.append("the sandbox " + result.stopped)
     return Outcome(private.student, score, template.max_score, status, details, scores)
 
 
@@ -188,11 +187,13 @@ def plot_scores(outcomes, max_score, path):
     return path
 
 
-def write_summary(outcomes, template, report_dir):
+def write_summary(outcomes, template, report_dir, banner=""):
     """Write report.txt and scores.png into ``report_dir``; return the summary text."""
     os.makedirs(report_dir, exist_ok=True)
     counts = collections.Counter(o.status.split(" (")[0].split(":")[0] for o in outcomes)
     lines = [o.line() for o in sorted(outcomes, key=lambda o: o.student)]
+    if banner:
+        lines = ["!!! %s !!!" % banner, ""] + lines
     lines += ["", "%d submissions: %s" % (len(outcomes), ", ".join(
         "%s %d" % (k, v) for k, v in sorted(counts.items())))]
     lines += ["", "tests most students failed:", "%-28s %s" % ("test", "failed")]
@@ -208,4 +209,8 @@ def write_summary(outcomes, template, report_dir):
     text = "\n".join(lines)
     with open(os.path.join(report_dir, "report.txt"), "w") as f:
         f.write(text + "\n")
+    with open(os.path.join(report_dir, "outcomes.json"), "w") as f:
+        json.dump([{"student": o.student, "score": o.score, "max_score": o.max_score,
+                    "status": o.status, "details": o.details, "line": o.line()}
+                   for o in sorted(outcomes, key=lambda o: o.student)], f, indent=1)
     return text

@@ -14,6 +14,7 @@ import os
 import nbformat
 
 from trainlab.grading.cells import is_test_cell, nbgrader_meta
+from trainlab.grading.watch import gb
 
 from .demo import make_demo_course  # noqa: F401  (re-exported for the tests)
 
@@ -106,8 +107,37 @@ try:
     attempts["network"] = "connected"
 except OSError as e:
     attempts["network"] = type(e).__name__
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        try:
+            attempts["environ %s" % pid] = open("/proc/%s/environ" % pid, "rb").read().decode(
+                errors="replace")
+        except OSError as e:
+            attempts["environ %s" % pid] = type(e).__name__
+attempts["world"] = sorted(os.listdir("/"))
 subprocess.Popen(["sh", "-c", "sleep 600; echo {marker}"], start_new_session=True)
 print(attempts)
+'''
+
+
+# Processes that pile up (not an exponential fork bomb: tests share the machine). Past the
+# process limit the watcher stops the whole sandbox, whether or not RLIMIT_NPROC holds.
+FORK_BOMB = '''import subprocess, time
+pile = []
+try:
+    while True:
+        pile.append(subprocess.Popen(["sleep", "120"]))
+except OSError as error:
+    print("stopped at", len(pile), type(error).__name__)
+    time.sleep(60)  # still holding them all
+'''
+
+# Each process stays under the per-process address-space limit; together they do not.
+MEMORY_IN_PROCESSES = '''import subprocess, sys, time
+hogs = [subprocess.Popen([sys.executable, "-c",
+                          "import time; block = bytearray(900 << 20); time.sleep(60)"])
+        for _ in range(6)]
+time.sleep(30)
 '''
 
 
@@ -182,6 +212,14 @@ def build_corpus(course_root, assignment, release_nb, source_nb, limits):
         course=course_root, marker=ESCAPE_MARKER)))), full,
         details=["tried to write or delete outside its working copy (refused)",
                  "tried to use the network"])
+    add("fork_bomb", variant(lambda nb: nb.cells.insert(first_test + 1, code(FORK_BOMB))),
+        test_points(good, first_test + 1),
+        details=["the sandbox reached", "processes and threads (limit %d): stopped" % limits.nproc,
+                 "the kernel died"])
+    add("memory_in_processes", variant(lambda nb: nb.cells.insert(first_test + 1, code(
+        MEMORY_IN_PROCESSES))), test_points(good, first_test + 1),
+        details=["of memory in all its processes (limit %s): stopped" % gb(limits.memory_bytes),
+                 "the kernel died"])
     swallow = copy.deepcopy(release_nb)
     swallow.cells.insert(0, code(SWALLOW_ERRORS))
     add("swallow_errors", swallow, 0.0,
