@@ -85,31 +85,41 @@ def _left_padded(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.T
     return ids, mask
 
 
-def generate_batch(lm: RealModel, prompts: list[str], max_new_tokens: int = 48,
-                   scores: bool = False) -> list[dict]:
+def generate_batch(lm: RealModel, prompts: list[str], max_new_tokens: int = 48, scores: bool = False,
+                   continuations: list[list[str]] | None = None) -> list[dict]:
     """Greedy-decode each raw prompt string; one dict per prompt, in order.
 
     Each has ``prompt_ids`` and ``answer_ids`` (without the end-of-turn token); with
     ``scores``, also ``tokens`` (text of each answer token), ``logprob``, ``prob`` and
     ``entropy`` (nats) of each answer token, from the logits the decoding itself computed.
+    With ``continuations`` (a list of strings per prompt), also ``continuations``: their
+    scores as ``score_batch`` gives them, from the same reading of the prompt.
     """
     encoded = [encode_text(lm.tokenizer, p) for p in prompts]
+    choice_ids = _encode_choices(lm, continuations) if continuations is not None else None
     results: list[dict] = [{} for _ in prompts]
     for group in _length_groups([len(e) for e in encoded]):
-        answers = _generate_group(lm, [encoded[i] for i in group], max_new_tokens, scores)
+        answers = _generate_group(lm, [encoded[i] for i in group], max_new_tokens, scores,
+                                  [choice_ids[i] for i in group] if choice_ids else None)
         for i, answer in zip(group, answers, strict=True):
             results[i] = {"prompt_ids": encoded[i], **answer}
     return results
 
 
 @torch.inference_mode()
-def _generate_group(lm: RealModel, encoded: list[list[int]], max_new_tokens: int,
-                    scores: bool) -> list[dict]:
+def _generate_group(lm: RealModel, encoded: list[list[int]], max_new_tokens: int, scores: bool,
+                    choice_ids: list[list[list[int]]] | None) -> list[dict]:
     tokenizer = lm.tokenizer
-    ids, mask = _left_padded(encoded, _pad_id(tokenizer))
+    cache, mask, ids = _read_prompts(lm, encoded)
+    scored = None
+    if choice_ids is not None:
+        with bfloat16_batches():
+            scored = _score_choices(lm, encoded, cache, mask, choice_ids)
+    # generate() finds all but the last prompt token in the cache and starts from that one.
     out = lm.model.generate(
-        input_ids=ids,
-        attention_mask=mask,
+        input_ids=torch.cat([ids, torch.tensor([[e[-1]] for e in encoded])], dim=1),
+        attention_mask=torch.cat([mask, torch.ones((len(encoded), 1), dtype=torch.long)], dim=1),
+        cache=cache,
         max_new_tokens=max_new_tokens,
         do_sample=False,
         pad_token_id=_pad_id(tokenizer),
@@ -117,7 +127,7 @@ def _generate_group(lm: RealModel, encoded: list[list[int]], max_new_tokens: int
         output_logits=scores,
     )
     answers = []
-    for row, sequence in enumerate(out.sequences[:, ids.shape[1]:].tolist()):
+    for row, sequence in enumerate(out.sequences[:, ids.shape[1] + 1:].tolist()):
         eos = tokenizer.eos_token_id
         answer_ids = sequence[: sequence.index(eos)] if eos in sequence else sequence
         answer = {"answer_ids": answer_ids}
@@ -131,6 +141,8 @@ def _generate_group(lm: RealModel, encoded: list[list[int]], max_new_tokens: int
                 "prob": chosen.exp().tolist(),
                 "entropy": (-(logp.exp() * logp).sum(-1)).tolist(),
             })
+        if scored is not None:
+            answer["continuations"] = scored[row]
         answers.append(answer)
     return answers
 
@@ -196,6 +208,67 @@ def _template_prefix(lm) -> tuple[list[int], object]:
     return ids, cache
 
 
+def _read_prompts(lm, encoded: list[list[int]]):
+    """Read all but the last token of each prompt, as one left-padded batch.
+
+    Returns the key/value cache, the attention mask over it and the token ids it holds
+    (``[template opening | padding | rest of the prompt]`` per row). Generation and scoring
+    both go on from each prompt's last token.
+    """
+    prefix, prefix_cache = _template_prefix(lm)
+    if not all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
+        prefix, prefix_cache = [], None
+    ids, mask = _left_padded([e[len(prefix):-1] for e in encoded], _pad_id(lm.tokenizer))
+    ids = torch.cat([torch.tensor([prefix] * len(encoded), dtype=torch.long).reshape(len(encoded), -1), ids], 1)
+    mask = torch.cat([torch.ones((len(encoded), len(prefix)), dtype=torch.long), mask], dim=1)
+    cache = None
+    if prefix_cache is not None:
+        cache = copy.deepcopy(prefix_cache)
+        cache.batch_repeat_interleave(len(encoded))
+    if ids.shape[1] > len(prefix):
+        cache = lm.model(input_ids=ids[:, len(prefix):], attention_mask=mask,
+                         position_ids=_positions(mask)[:, len(prefix):], cache=cache,
+                         use_cache=True, logits_to_keep=1).cache
+    return cache, mask, ids
+
+
+def _encode_choices(lm, continuations: list[list[str]]) -> list[list[list[int]]]:
+    choice_ids = [[encode_text(lm.tokenizer, c) for c in choices] for choices in continuations]
+    if not all(ids for choices in choice_ids for ids in choices):
+        raise ValueError("every continuation needs at least one token")
+    return choice_ids
+
+
+def _score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
+    """Score each prompt's continuations after its last token, from the cache of the rest.
+
+    One row per continuation: ``[last prompt token, continuation minus its last token]``,
+    right-padded, with the cache of its own prompt; rows of similar length run together.
+    """
+    pad = _pad_id(lm.tokenizer)
+    pairs = [(i, c) for i, choices in enumerate(choice_ids) for c in choices]
+    totals = {}
+    for sub in _length_groups([len(c) for _, c in pairs], max_batch=4 * MAX_BATCH):
+        owners = torch.tensor([pairs[k][0] for k in sub])
+        rows = copy.deepcopy(cache) if cache is not None else None
+        if rows is not None:
+            rows.batch_select_indices(owners)
+        ids, new = _right_padded([[encoded[pairs[k][0]][-1]] + pairs[k][1][:-1] for k in sub], pad)
+        full = torch.cat([mask[owners], new], dim=1)
+        logits = lm.model(input_ids=ids, attention_mask=full, position_ids=_positions(full)[:, mask.shape[1]:],
+                          cache=rows).logits
+        logp = torch.log_softmax(logits.float(), -1)
+        for row, k in enumerate(sub):
+            c = pairs[k][1]
+            totals[k] = logp[row, torch.arange(len(c)), torch.tensor(c)].sum().item()
+    results, k = [], 0
+    for choices in choice_ids:
+        results.append([{"sum": totals[k + j], "mean": totals[k + j] / len(c), "n_tokens": len(c)}
+                        for j, c in enumerate(choices)])
+        k += len(choices)
+    return results
+
+
 @torch.inference_mode()
 def score_batch(lm: RealModel, prompts: list[str], continuations: list[list[str]],
                 progress: bool = False) -> list[list[dict]]:
@@ -203,80 +276,27 @@ def score_batch(lm: RealModel, prompts: list[str], continuations: list[list[str]
 
     Each dict has ``sum`` (total log-probability, nats), ``mean`` (per token) and
     ``n_tokens``. Every prompt is tokenised on its own, so each of its choices is scored after
-    exactly the same prompt tokens. Prompts are read in batches (once each); each prompt's
-    key/value cache is then shared by its continuations, which run as a batch of their own.
+    exactly the same prompt tokens. Prompts are read in batches, once each; each prompt's
+    key/value cache is then shared by its continuations, which run as batches of their own.
     """
-    prompt_ids = [encode_text(lm.tokenizer, p) for p in prompts]
-    choice_ids = [[encode_text(lm.tokenizer, c) for c in choices] for choices in continuations]
-    if not all(ids for choices in choice_ids for ids in choices):
-        raise ValueError("every continuation needs at least one token")
-    with bfloat16_batches():
-        prefix, prefix_cache = _template_prefix(lm)
-        if not all(len(p) > len(prefix) and p[: len(prefix)] == prefix for p in prompt_ids):
-            prefix, prefix_cache = [], None
-        results: list[list[dict]] = [[] for _ in prompts]
-        groups = _length_groups([len(p) for p in prompt_ids])
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+    encoded = [encode_text(lm.tokenizer, p) for p in prompts]
+    choice_ids = _encode_choices(lm, continuations)
+    results: list[list[dict]] = [[] for _ in prompts]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(prompts), desc="scoring")
-        for group in groups:
-            scored = _score_group(lm, len(prefix), prefix_cache, [prompt_ids[i] for i in group],
-                                  [choice_ids[i] for i in group])
+        bar = tqdm(total=len(prompts), desc="scoring")
+    with bfloat16_batches():
+        for group in _length_groups([len(e) for e in encoded]):
+            cache, mask, _ = _read_prompts(lm, [encoded[i] for i in group])
+            scored = _score_choices(lm, [encoded[i] for i in group], cache, mask, [choice_ids[i] for i in group])
             for i, result in zip(group, scored, strict=True):
                 results[i] = result
             if bar is not None:
                 bar.update(len(group))
-        if bar is not None:
-            bar.close()
-    return results
-
-
-def _score_group(lm, n_prefix: int, prefix_cache, prompt_ids: list[list[int]],
-                 choice_ids: list[list[list[int]]]) -> list[list[dict]]:
-    """Score one batch of prompts of similar length, all starting with the same prefix.
-
-    Layout: ``[prefix | left padding | rest of the prompt]``, then each continuation after
-    its prompt. The attention mask hides the padding; positions count real tokens only.
-    """
-    pad = _pad_id(lm.tokenizer)
-    ids, mask = _left_padded([p[n_prefix:] for p in prompt_ids], pad)
-    mask = torch.cat([torch.ones((len(prompt_ids), n_prefix), dtype=torch.long), mask], dim=1)
-    cache = None
-    if prefix_cache is not None:
-        cache = copy.deepcopy(prefix_cache)
-        cache.batch_repeat_interleave(len(prompt_ids))
-    out = lm.model(input_ids=ids, attention_mask=mask, position_ids=_positions(mask)[:, n_prefix:],
-                   cache=cache, use_cache=True, logits_to_keep=1)
-    first = torch.log_softmax(out.logits[:, -1].float(), -1)  # (prompts, vocab): first tokens
-
-    # The continuations' later tokens: one row per continuation of two or more tokens.
-    pairs = [(i, c) for i, choices in enumerate(choice_ids) for c in choices]
-    later = {}
-    multi = [k for k, (_, c) in enumerate(pairs) if len(c) > 1]
-    for sub in _length_groups([len(pairs[k][1]) for k in multi], max_batch=4 * MAX_BATCH):
-        rows = [multi[j] for j in sub]
-        owners = torch.tensor([pairs[k][0] for k in rows])
-        cache = copy.deepcopy(out.cache)
-        cache.batch_select_indices(owners)
-        ids2, mask2 = _right_padded([pairs[k][1][:-1] for k in rows], pad)
-        mask2 = torch.cat([mask[owners], mask2], dim=1)
-        logits = lm.model(input_ids=ids2, attention_mask=mask2,
-                          position_ids=_positions(mask2)[:, mask.shape[1]:], cache=cache).logits
-        logp = torch.log_softmax(logits.float(), -1)
-        for row, k in enumerate(rows):
-            c = pairs[k][1]
-            later[k] = logp[row, torch.arange(len(c) - 1), torch.tensor(c[1:])].sum().item()
-
-    results, k = [], 0
-    for i, choices in enumerate(choice_ids):
-        scored = []
-        for c in choices:
-            total = first[i, c[0]].item() + later.get(k, 0.0)
-            scored.append({"sum": total, "mean": total / len(c), "n_tokens": len(c)})
-            k += 1
-        results.append(scored)
+    if bar is not None:
+        bar.close()
     return results
 
 
