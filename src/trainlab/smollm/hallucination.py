@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, generate_batch, score_batch
+from trainlab.smollm.chat import chat_prompt, generate_batch
 from trainlab.smollm.loader import RealModel
 
 REAL_APIS = [
@@ -185,17 +185,17 @@ def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
              for docs in (False, True)]
     prompts = [chat_prompt(lm.tokenizer, grounded_question(name, max_doc_chars) if docs
                            else PARAMS_QUESTION.format(name=name)) for name, docs, _ in cases]
-    generated = generate_batch(lm, prompts, max_new_tokens)
-    references = score_batch(lm, prompts, [["The parameters are: " + ", ".join(params) + "."]
-                                           for _, _, params in cases])
+    # The reference answer is scored from the same reading of each (long) prompt.
+    generated = generate_batch(lm, prompts, max_new_tokens, continuations=[
+        ["The parameters are: " + ", ".join(params) + "."] for _, _, params in cases])
     rows = []
-    for (name, docs, params), one, reference in zip(cases, generated, references, strict=True):
+    for (name, docs, params), one in zip(cases, generated, strict=True):
         answer = lm.tokenizer.decode(one["answer_ids"], skip_special_tokens=True).strip()
         mentioned = [p for p in params if re.search(rf"\b{re.escape(p)}\b", answer)]
         rows.append({
             "api": name, "docs": docs, "answer": answer,
             "param_recall": len(mentioned) / len(params),
-            "reference_logprob": reference[0]["mean"],
+            "reference_logprob": one["continuations"][0]["mean"],
             "prompt_tokens": len(one["prompt_ids"]),
         })
     return pd.DataFrame(rows)
