@@ -86,12 +86,12 @@ def time_probes(lm) -> dict:
              ("probe_preferences", lambda: bias.probe_preferences(lm)),
              ("probe_hallucination", lambda: hallucination.probe_hallucination(lm)),
              ("ground_with_docs", lambda: hallucination.ground_with_docs(lm))]
-    seconds = {}
+    seconds, cpu = {}, {}
     for name, run in steps:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run()
-        seconds[name] = time.perf_counter() - start
-    return seconds
+        seconds[name], cpu[name] = time.perf_counter() - start, time.process_time() - start_cpu
+    return seconds, cpu
 
 
 def llama_cpp_speed(threads: int) -> float | None:
@@ -100,7 +100,7 @@ def llama_cpp_speed(threads: int) -> float | None:
     if not binary or not os.access(binary, os.X_OK):
         return None
     out = subprocess.run([binary, "-m", str(loader.find_gguf()), "-t", str(threads), "-p", "0",
-                          "-n", str(NEW_TOKENS), "-r", "3", "-o", "json"], capture_output=True, text=True)
+                          "-n", str(NEW_TOKENS), "-r", "1", "-o", "json"], capture_output=True, text=True)
     try:
         return float(json.loads(out.stdout)[0]["avg_ts"])
     except (ValueError, KeyError, IndexError):
@@ -142,22 +142,28 @@ def main() -> None:
 
         speed = time_greedy(lm)
         print(f"greedy decoding: {speed:.1f} tokens/s (median of 3 x {NEW_TOKENS} tokens)")
-        if args.compare:
-            plain = loader.load_model(num_threads=lm.num_threads, packed=False)
-            plain_speed = time_greedy(plain)
-            print(f"  float32 layers: {plain_speed:.1f} tokens/s; 4-bit kernel x{speed / plain_speed:.2f}")
-            del plain
-            reference = llama_cpp_speed(lm.num_threads)
-            if reference:
-                print(f"  llama.cpp, same file and threads: {reference:.1f} tokens/s; "
-                      f"this path at {speed / reference:.0%} of it")
-
-        probes = time_probes(lm)
+        probes, cpu = time_probes(lm)
         probes_s = sum(probes.values())
-        print(f"probes: {probes_s:.1f} s = " + ", ".join(f"{k} {v:.1f} s" for k, v in probes.items()))
+        print(f"probes: {probes_s:.1f} s = " + ", ".join(f"{k} {v:.1f} s" for k, v in probes.items())
+              + f" (CPU time {sum(cpu.values()):.1f} s: " + ", ".join(f"{v:.1f}" for v in cpu.values()) + ")")
+        peak = peak_mb()  # the lesson's path only: the comparison below loads a second model
+        if args.compare:  # side by side, in turns, so that a change in the machine's load hits all
+            plain = loader.load_model(num_threads=lm.num_threads, packed=False)
+            runs = {"4-bit kernel": [], "float32 layers": [], "llama.cpp": []}
+            for _ in range(3):
+                runs["4-bit kernel"].append(time_greedy(lm, runs=1))
+                runs["float32 layers"].append(time_greedy(plain, runs=1))
+                runs["llama.cpp"].append(llama_cpp_speed(lm.num_threads))
+            median = {k: statistics.median(v) for k, v in runs.items() if None not in v}
+            print("side by side, tokens/s: " + ", ".join(f"{k} {v:.1f}" for k, v in median.items())
+                  + f"; 4-bit/float32 x{median['4-bit kernel'] / median['float32 layers']:.2f}"
+                  + (f"; 4-bit at {median['4-bit kernel'] / median['llama.cpp']:.0%} of llama.cpp"
+                     if "llama.cpp" in median else " (no llama-bench found)"))
+            del plain
+
     print(f"load average {os.getloadavg()[0]:.2f}")
     print(f"model: load_s={load_s:.1f} first_load_s={first['total']:.1f} tokens_per_s={speed:.1f} "
-          f"probes_s={probes_s:.1f} peak_mb={peak_mb():.0f}")
+          f"probes_s={probes_s:.1f} peak_mb={peak:.0f}")
 
 
 if __name__ == "__main__":

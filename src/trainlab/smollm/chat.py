@@ -242,31 +242,59 @@ def _encode_choices(lm, continuations: list[list[str]]) -> list[list[list[int]]]
 def _score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
     """Score each prompt's continuations after its last token, from the cache of the rest.
 
-    One row per continuation: ``[last prompt token, continuation minus its last token]``,
-    right-padded, with the cache of its own prompt; rows of similar length run together.
+    One row per prompt holds all its continuations side by side, each as ``[last prompt token,
+    continuation minus its last token]``: a 4D attention mask lets each token see its
+    prompt and the earlier tokens of its own continuation only, and positions restart at the
+    prompt's end for every continuation. So one forward pass scores the whole batch, and the
+    prompts' cache is neither copied nor changed.
     """
-    pad = _pad_id(lm.tokenizer)
-    pairs = [(i, c) for i, choices in enumerate(choice_ids) for c in choices]
-    totals = {}
-    for sub in _length_groups([len(c) for _, c in pairs], max_batch=4 * MAX_BATCH):
-        owners = torch.tensor([pairs[k][0] for k in sub])
-        rows = copy.deepcopy(cache) if cache is not None else None
-        if rows is not None:
-            rows.batch_select_indices(owners)
-        ids, new = _right_padded([[encoded[pairs[k][0]][-1]] + pairs[k][1][:-1] for k in sub], pad)
-        full = torch.cat([mask[owners], new], dim=1)
-        logits = lm.model(input_ids=ids, attention_mask=full, position_ids=_positions(full)[:, mask.shape[1]:],
-                          cache=rows).logits
-        logp = torch.log_softmax(logits.float(), -1)
-        for row, k in enumerate(sub):
-            c = pairs[k][1]
-            totals[k] = logp[row, torch.arange(len(c)), torch.tensor(c)].sum().item()
-    results, k = [], 0
-    for choices in choice_ids:
-        results.append([{"sum": totals[k + j], "mean": totals[k + j] / len(c), "n_tokens": len(c)}
-                        for j, c in enumerate(choices)])
-        k += len(choices)
+    segments = [[[encoded[i][-1]] + c[:-1] for c in choices] for i, choices in enumerate(choice_ids)]
+    width = max(sum(map(len, row)) for row in segments)
+    n_rows, n_cached = len(segments), mask.shape[1]
+    ids = torch.full((n_rows, width), _pad_id(lm.tokenizer))
+    positions = torch.zeros((n_rows, width), dtype=torch.long)
+    allowed = torch.zeros((n_rows, 1, width, n_cached + width), dtype=torch.bool)
+    starts = mask.sum(1)  # the last prompt token's position: the number of tokens before it
+    for i, row in enumerate(segments):
+        allowed[i, 0, :, :n_cached] = mask[i].bool()
+        at = 0
+        for segment in row:
+            span = slice(at, at + len(segment))
+            ids[i, span] = torch.tensor(segment)
+            positions[i, span] = starts[i] + torch.arange(len(segment))
+            allowed[i, 0, span, n_cached + at: n_cached + at + len(segment)] = torch.ones(
+                len(segment), len(segment), dtype=torch.bool).tril()
+            at += len(segment)
+        allowed[i, 0, at:, n_cached + at:] = torch.eye(width - at, dtype=torch.bool)  # padding: itself
+    logits = lm.model(input_ids=ids, attention_mask=_as_model_mask(lm.model, allowed), position_ids=positions,
+                      cache=_shallow_copy(cache)).logits.float()
+    norm = logits.logsumexp(-1)  # log-probabilities without a second vocabulary-sized copy
+    results = []
+    for i, choices in enumerate(choice_ids):
+        scored, at = [], 0
+        for c in choices:
+            span = torch.arange(at, at + len(c))
+            total = (logits[i, span, torch.tensor(c)] - norm[i, span]).sum().item()
+            scored.append({"sum": total, "mean": total / len(c), "n_tokens": len(c)})
+            at += len(c)
+        results.append(scored)
     return results
+
+
+def _as_model_mask(model, allowed: torch.Tensor) -> torch.Tensor:
+    """A boolean 4D mask as the model's attention wants it (eager attention adds it)."""
+    if getattr(model.config, "_attn_implementation", "sdpa") == "eager":
+        return torch.zeros(allowed.shape).masked_fill(~allowed, torch.finfo(torch.float32).min)
+    return allowed
+
+
+def _shallow_copy(cache):
+    """A cache that can grow without changing ``cache`` (its tensors are shared, not copied)."""
+    if cache is None:
+        return None
+    grown = copy.copy(cache)
+    grown.layers = [copy.copy(layer) for layer in cache.layers]
+    return grown
 
 
 @torch.inference_mode()
