@@ -1,14 +1,26 @@
-"""Benchmark the real model as the lesson uses it: load time, greedy speed, peak memory.
+"""Benchmark the real model as the lesson uses it: loading, greedy speed, the probes, memory.
 
 Usage:
-    python benchmarks/model.py            # load as a student's kernel would (cache if present)
-    python benchmarks/model.py --cold     # first convert the GGUF in a fresh cache, and time it
-    python benchmarks/model.py --threads 2
+    python benchmarks/model.py                 # the lesson's path
+    python benchmarks/model.py --busy          # the same with a second process spinning on a core
+    python benchmarks/model.py --compare       # also plain float32 layers, and llama.cpp if present
+    python benchmarks/model.py --threads 2     # fix torch's threads instead of timing 1..quota
 
-Targets (DESIGN budgets, 2 CPU cores): load under 15 s, at least 20 greedy tokens/s,
-peak under 1.5 GB. The greedy speed is the median of three runs of 64 new tokens, prompt
-processing included. The last line is machine-readable:
-    model: load_s=<s> tokens_per_s=<greedy tokens/s> peak_mb=<MB>
+What is timed:
+- ``first_load_s``: a fresh process loading into an empty cache (converts the tokenizer);
+- ``load_s``: this process loading again from that cache, as a later kernel does;
+- ``tokens_per_s``: greedy decoding with ``model.generate``, 64 new tokens after a 45-token
+  chat prompt, prompt included, median of 3 runs;
+- ``probes_s``: the probes as the notebook runs them: ``ask_about_time``, ``probe_cutoff``,
+  ``probe_preferences``, ``probe_hallucination``, ``ground_with_docs``;
+- ``peak_mb``: this process's peak resident memory.
+
+Targets (issue 13, 2 CPU cores): decoding >= 40 tokens/s, reload <= 5 s, first load <= 15 s,
+probes <= 30 s, peak < 1500 MB; with the other core busy, decoding at least half as fast.
+``--compare`` runs llama.cpp's ``llama-bench`` on the same GGUF and threads when a binary is
+found (``$LLAMA_BENCH`` or ``llama-bench`` on the PATH; never needed). The last line is
+machine-readable:
+    model: load_s=<s> first_load_s=<s> tokens_per_s=<x> probes_s=<s> peak_mb=<MB>
 """
 from __future__ import annotations
 
@@ -16,8 +28,11 @@ import trainlab  # noqa: F401  (first: it sets OMP_WAIT_POLICY and offline mode 
 
 # isort: split
 import argparse
+import contextlib
+import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,61 +42,128 @@ import time
 import torch
 
 from trainlab.cpu import read_cpu_quota
-from trainlab.smollm import chat, loader
+from trainlab.smollm import bias, chat, cutoff, hallucination, loader
 
 PROMPT = "Write a Python function that checks whether a string is a palindrome."
 NEW_TOKENS = 64
+FIRST_LOAD = """
+import json, time, trainlab.smollm.loader as loader
+timings = {}
+start = time.perf_counter()
+loader.load_model(timings=timings)
+print(json.dumps({"total": time.perf_counter() - start, **timings}))
+"""
 
 
 def peak_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
-def time_cold_conversion() -> float:
-    """Load from the GGUF into an empty cache in a child process; return its seconds."""
-    with tempfile.TemporaryDirectory() as cache:
-        code = ("import time, trainlab.smollm.loader as r; t = time.perf_counter(); "
-                "r.load_model(); print(time.perf_counter() - t)")
-        env = dict(os.environ, TRAINLAB_CACHE=cache)
-        out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                             capture_output=True, text=True)
-        return float(out.stdout.strip().splitlines()[-1])
+def time_first_load(cache: str) -> dict:
+    """Load in a fresh process with an empty cache ``cache``; return its step timings."""
+    out = subprocess.run([sys.executable, "-c", FIRST_LOAD], env=dict(os.environ, TRAINLAB_CACHE=cache),
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @torch.inference_mode()
 def time_greedy(lm, runs: int = 3) -> float:
-    prompt = chat.chat_prompt(lm.tokenizer, PROMPT)
-    ids = torch.tensor([chat.encode_text(lm.tokenizer, prompt)])
+    ids = torch.tensor([chat.encode_text(lm.tokenizer, chat.chat_prompt(lm.tokenizer, PROMPT))])
     speeds = []
     for _ in range(runs):
         start = time.perf_counter()
-        out = lm.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
-                                max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS,
-                                do_sample=False, pad_token_id=lm.tokenizer.eos_token_id)
+        # No end-of-turn token stops it: exactly NEW_TOKENS every run.
+        out = lm.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=NEW_TOKENS,
+                                do_sample=False, eos_token_id=None, pad_token_id=lm.tokenizer.eos_token_id)
         speeds.append((out.shape[1] - ids.shape[1]) / (time.perf_counter() - start))
     return statistics.median(speeds)
 
 
+def time_probes(lm) -> dict:
+    """Seconds of each probe, in the order and with the arguments the notebook uses."""
+    steps = [("ask_about_time", lambda: cutoff.ask_about_time(lm)),
+             ("probe_cutoff", lambda: cutoff.probe_cutoff(lm)),
+             ("probe_preferences", lambda: bias.probe_preferences(lm)),
+             ("probe_hallucination", lambda: hallucination.probe_hallucination(lm)),
+             ("ground_with_docs", lambda: hallucination.ground_with_docs(lm))]
+    seconds, cpu = {}, {}
+    for name, run in steps:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        run()
+        seconds[name], cpu[name] = time.perf_counter() - start, time.process_time() - start_cpu
+    return seconds, cpu
+
+
+def llama_cpp_speed(threads: int) -> float | None:
+    """llama.cpp's greedy tokens/s on the same GGUF (tg64), or None without a binary."""
+    binary = os.environ.get("LLAMA_BENCH") or shutil.which("llama-bench")
+    if not binary or not os.access(binary, os.X_OK):
+        return None
+    out = subprocess.run([binary, "-m", str(loader.find_gguf()), "-t", str(threads), "-p", "0",
+                          "-n", str(NEW_TOKENS), "-r", "1", "-o", "json"], capture_output=True, text=True)
+    try:
+        return float(json.loads(out.stdout)[0]["avg_ts"])
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def other_core_busy(enabled: bool):
+    """A second process spinning for the whole block (the other core busy), if enabled."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if enabled else None
+    try:
+        yield
+    finally:
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cold", action="store_true", help="also time a first GGUF load")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: chosen)")
+    parser.add_argument("--busy", action="store_true", help="keep a second process spinning throughout")
+    parser.add_argument("--compare", action="store_true", help="also float32 layers, and llama.cpp if present")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: timed)")
     args = parser.parse_args()
 
-    print(f"torch {torch.__version__}, visible cores {os.cpu_count()}, "
-          f"cpu quota {read_cpu_quota()}, load average {os.getloadavg()[0]:.2f}")
-    if args.cold:
-        cold = time_cold_conversion()
-        print(f"first load from the GGUF, converting into the cache: {cold:.1f} s "
-              f"(peak {peak_mb(resource.RUSAGE_CHILDREN):.0f} MB)")
+    print(f"torch {torch.__version__}, visible cores {os.cpu_count()}, cpu quota {read_cpu_quota()}, "
+          f"load average {os.getloadavg()[0]:.2f}" + (", other core busy" if args.busy else ""))
+    with other_core_busy(args.busy), tempfile.TemporaryDirectory() as cache:
+        first = time_first_load(cache)
+        print("first load (empty cache): " + ", ".join(f"{k} {v:.1f} s" for k, v in first.items()))
 
-    start = time.perf_counter()
-    lm = loader.load_model(num_threads=args.threads)
-    load_s = time.perf_counter() - start
-    print(f"loaded from {lm.source} in {load_s:.1f} s with {lm.num_threads} thread(s)")
-    speed = time_greedy(lm)
-    print(f"greedy decoding: {speed:.1f} tokens/s (median of 3 x {NEW_TOKENS} tokens)")
-    print(f"model: load_s={load_s:.1f} tokens_per_s={speed:.1f} peak_mb={peak_mb():.0f}")
+        os.environ["TRAINLAB_CACHE"] = cache
+        timings = {}
+        start = time.perf_counter()
+        lm = loader.load_model(num_threads=args.threads, timings=timings)
+        load_s = time.perf_counter() - start
+        print(f"reload ({lm.source}, {lm.num_threads} thread(s)): {load_s:.1f} s = "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+
+        speed = time_greedy(lm)
+        print(f"greedy decoding: {speed:.1f} tokens/s (median of 3 x {NEW_TOKENS} tokens)")
+        probes, cpu = time_probes(lm)
+        probes_s = sum(probes.values())
+        print(f"probes: {probes_s:.1f} s = " + ", ".join(f"{k} {v:.1f} s" for k, v in probes.items())
+              + f" (CPU time {sum(cpu.values()):.1f} s: " + ", ".join(f"{v:.1f}" for v in cpu.values()) + ")")
+        peak = peak_mb()  # the lesson's path only: the comparison below loads a second model
+        if args.compare:  # side by side, in turns, so that a change in the machine's load hits all
+            plain = loader.load_model(num_threads=lm.num_threads, packed=False)
+            runs = {"4-bit kernel": [], "float32 layers": [], "llama.cpp": []}
+            for _ in range(3):
+                runs["4-bit kernel"].append(time_greedy(lm, runs=1))
+                runs["float32 layers"].append(time_greedy(plain, runs=1))
+                runs["llama.cpp"].append(llama_cpp_speed(lm.num_threads))
+            median = {k: statistics.median(v) for k, v in runs.items() if None not in v}
+            print("side by side, tokens/s: " + ", ".join(f"{k} {v:.1f}" for k, v in median.items())
+                  + f"; 4-bit/float32 x{median['4-bit kernel'] / median['float32 layers']:.2f}"
+                  + (f"; 4-bit at {median['4-bit kernel'] / median['llama.cpp']:.0%} of llama.cpp"
+                     if "llama.cpp" in median else " (no llama-bench found)"))
+            del plain
+
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    print(f"model: load_s={load_s:.1f} first_load_s={first['total']:.1f} tokens_per_s={speed:.1f} "
+          f"probes_s={probes_s:.1f} peak_mb={peak:.0f}")
 
 
 if __name__ == "__main__":

@@ -60,12 +60,55 @@ def test_model_loads_once_and_answers(lm):
 
 
 @pytest.mark.model
-def test_converted_cache_gives_the_same_logits(lm, tmp_path):
+def test_parameters_hold_the_files_values_and_the_fast_path_agrees_with_float32(lm):
+    plain = loader.load_model(packed=False)  # the same parameters in plain nn.Linear layers
+    fast_state, plain_state = lm.model.state_dict(), plain.model.state_dict()
+    assert fast_state.keys() == plain_state.keys()
+    assert all(torch.equal(fast_state[k], plain_state[k]) for k in plain_state)
+    assert lm.model.lm_head.weight is lm.model.model.embed_tokens.weight  # tied, as in the file
+    text = (chat.chat_prompt(lm.tokenizer, "Which country won the 2018 FIFA World Cup?")
+            + "The 2018 FIFA World Cup was won by France, who beat Croatia 4-2 in the final.")
+    ids = torch.tensor([chat.encode_text(lm.tokenizer, text)])
+    target = ids[0, 1:, None]
+    with torch.inference_mode():
+        reference = torch.log_softmax(plain.model(ids).logits[0, :-1], -1).gather(1, target)
+        with loader.float32_matmuls():
+            exact = torch.log_softmax(lm.model(ids).logits[0, :-1], -1).gather(1, target)
+        with loader.bfloat16_batches():
+            batched = torch.log_softmax(lm.model(ids).logits[0, :-1], -1).gather(1, target)
+        out = lm.model(ids[:, :-8], use_cache=True)  # then eight steps through the 4-bit kernel
+        steps = [torch.log_softmax(out.logits[0, -1], -1)[ids[0, -8]]]
+        for i in range(-8, -1):
+            out = lm.model(ids[:, i:i + 1], cache=out.cache)
+            steps.append(torch.log_softmax(out.logits[0, -1], -1)[ids[0, i + 1]])
+    assert torch.allclose(exact, reference, atol=1e-4)
+    # measured: bfloat16 batches at most 0.18 nats from float32 on these 43 tokens, 0.03 on
+    # average; 4-bit decoding steps at most 0.13.
+    gap = (batched - reference).abs()
+    assert gap.max() < 0.5 and gap.mean() < 0.1, gap.max()
+    assert torch.allclose(torch.stack(steps), reference[-8:, 0], atol=0.5)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_model_matches_what_transformers_reads_from_the_gguf(lm):
     from transformers import AutoModelForCausalLM
 
-    dest = tmp_path / "converted"
-    assert loader.convert_to_cache(lm.model, lm.tokenizer, loader.find_gguf(), dest)
-    reloaded = AutoModelForCausalLM.from_pretrained(dest, dtype=torch.float32).eval()
+    gguf = loader.find_gguf()
+    reference = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32).eval()
     ids = torch.tensor([chat.encode_text(lm.tokenizer, "def fibonacci(n):")])
-    with torch.inference_mode():
-        assert torch.allclose(reloaded(ids).logits, lm.model(ids).logits, atol=1e-4)
+    with torch.inference_mode(), loader.float32_matmuls():
+        assert torch.allclose(reference(ids).logits, lm.model(ids).logits, atol=1e-4)
+
+
+@pytest.mark.model
+def test_cached_tokenizer_is_the_one_converted_from_the_gguf(lm, tmp_path):
+    converted = loader.tokenizer_from_gguf(loader.find_gguf())
+    assert loader.save_to_cache(converted, loader.find_gguf(), tmp_path / "smollm")
+    from transformers import AutoTokenizer
+
+    cached = AutoTokenizer.from_pretrained(tmp_path / "smollm")
+    text = chat.chat_prompt(converted, "héllo wörld?") + "def f(x):\n    return x ** 2  # 🙂"
+    assert chat.encode_text(cached, text) == chat.encode_text(converted, text) == chat.encode_text(lm.tokenizer, text)
+    assert chat.chat_prompt(cached, "hi") == chat.chat_prompt(converted, "hi")
+    assert (cached.eos_token_id, cached.pad_token_id) == (converted.eos_token_id, converted.pad_token_id) == (2, 2)

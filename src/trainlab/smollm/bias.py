@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, score_continuations
+from trainlab.smollm.chat import chat_prompt, score_batch
 from trainlab.smollm.loader import RealModel
 
 STEM = "I recommend"
@@ -54,11 +54,12 @@ def probe_preferences(lm: RealModel, choices: dict | None = None, stem: str = ST
     the stem), ``share`` (probability renormalised over the options, sums to 1 per
     choice) and ``rank`` (1 = the model's favourite).
     """
+    items = list((choices or CHOICES).items())
+    scored = score_batch(lm, [chat_prompt(lm.tokenizer, question) + stem for _, (question, _) in items],
+                         [[" " + o for o in options] for _, (_, options) in items])
     rows = []
-    for decision, (question, options) in (choices or CHOICES).items():
-        prompt = chat_prompt(lm.tokenizer, question) + stem
-        logprobs = np.array([s["sum"] for s in
-                             score_continuations(lm, prompt, [" " + o for o in options])])
+    for (decision, (_, options)), result in zip(items, scored, strict=True):
+        logprobs = np.array([s["sum"] for s in result])
         shares = np.exp(logprobs - logprobs.max())
         shares /= shares.sum()
         ranks = (-shares).argsort().argsort() + 1

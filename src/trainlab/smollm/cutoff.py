@@ -38,7 +38,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, generate_answer, score_continuations
+from trainlab.smollm.chat import chat_prompt, generate_answers, score_batch
 from trainlab.smollm.loader import RealModel
 
 WRONG = ["wrong_1", "wrong_2", "wrong_3"]
@@ -81,11 +81,13 @@ def score_facts(lm: RealModel, facts: pd.DataFrame | None = None, normalise: str
     (score of the correct answer minus the best wrong one, nats; > 0 means right).
     """
     facts = load_dated_facts() if facts is None else facts
+    items = [(fact, [fact.correct] + [getattr(fact, w) for w in WRONG])
+             for fact in facts.itertuples(index=False)]
+    scored = score_batch(lm, [chat_prompt(lm.tokenizer, fact.question) + fact.stem for fact, _ in items],
+                         [[" " + c for c in choices] for _, choices in items])
     rows = []
-    for fact in facts.itertuples(index=False):
-        choices = [fact.correct] + [getattr(fact, w) for w in WRONG]
-        prompt = chat_prompt(lm.tokenizer, fact.question) + fact.stem
-        scores = [s[normalise] for s in score_continuations(lm, prompt, [" " + c for c in choices])]
+    for (fact, choices), result in zip(items, scored, strict=True):
+        scores = [s[normalise] for s in result]
         rows.append({
             "date": fact.date,
             "question": fact.question,
@@ -146,7 +148,7 @@ def probe_cutoff(lm: RealModel, facts=None, period: str = "year", normalise: str
 def ask_about_time(lm: RealModel, questions=None, max_new_tokens: int = 40) -> pd.DataFrame:
     """Ask the model directly (chat template, greedy) what it believes about the present."""
     questions = questions or DIRECT_QUESTIONS
-    answers = [generate_answer(lm, q, max_new_tokens) for q in questions]
+    answers = generate_answers(lm, questions, max_new_tokens)
     return pd.DataFrame({"question": questions, "answer": answers})
 
 

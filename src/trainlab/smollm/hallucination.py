@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, encode_text, generate_ids, score_continuations, score_tokens
+from trainlab.smollm.chat import chat_prompt, generate_batch
 from trainlab.smollm.loader import RealModel
 
 REAL_APIS = [
@@ -91,10 +91,15 @@ def is_claim_token(token: str, question: str) -> bool:
 
 def answer_with_confidence(lm: RealModel, question: str, max_new_tokens: int = 32) -> dict:
     """Greedy answer plus, per token, the probability of the chosen token and the entropy."""
-    prompt_ids, answer_ids = generate_ids(lm, chat_prompt(lm.tokenizer, question), max_new_tokens)
-    tokens = pd.DataFrame(score_tokens(lm, prompt_ids, answer_ids))
+    generated = generate_batch(lm, [chat_prompt(lm.tokenizer, question)], max_new_tokens, scores=True)
+    return _with_confidence(lm, question, generated[0])
+
+
+def _with_confidence(lm: RealModel, question: str, generated: dict) -> dict:
+    """The answer's text and a table of its tokens (from ``generate_batch(scores=True)``)."""
+    tokens = pd.DataFrame({k: generated[k] for k in ("tokens", "logprob", "prob", "entropy")})
     tokens["claim"] = [is_claim_token(t, question) for t in tokens["tokens"]]
-    answer = lm.tokenizer.decode(answer_ids, skip_special_tokens=True).strip()
+    answer = lm.tokenizer.decode(generated["answer_ids"], skip_special_tokens=True).strip()
     return {"answer": answer, "tokens": tokens}
 
 
@@ -115,13 +120,17 @@ def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: 
     ``summary`` has the mean token probability and entropy of each group over the whole
     answer and over the claim tokens, and ``exists`` (checked with ``resolve_api``).
     """
+    items = [(group, name) for group, names in (("real", real or REAL_APIS),
+                                                ("made-up", made_up or MADE_UP_APIS))
+             for name in names]
+    questions = [QUESTION.format(name=name) for _, name in items]
+    generated = generate_batch(lm, [chat_prompt(lm.tokenizer, q) for q in questions],
+                               max_new_tokens, scores=True)
     rows = []
-    for group, names in (("real", real or REAL_APIS), ("made-up", made_up or MADE_UP_APIS)):
-        for name in names:
-            question = QUESTION.format(name=name)
-            result = answer_with_confidence(lm, question, max_new_tokens)
-            rows.append({"api": name, "group": group, "exists": resolve_api(name) is not None,
-                         "answer": result["answer"], **_summarise(result["tokens"])})
+    for (group, name), question, one in zip(items, questions, generated, strict=True):
+        result = _with_confidence(lm, question, one)
+        rows.append({"api": name, "group": group, "exists": resolve_api(name) is not None,
+                     "answer": result["answer"], **_summarise(result["tokens"])})
     answers = pd.DataFrame(rows)
     measures = ["prob_all", "prob_claim", "entropy_all", "entropy_claim", "exists"]
     summary = answers.groupby("group", sort=False)[measures].mean().reset_index()
@@ -172,23 +181,23 @@ def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
     ``reference_logprob`` (mean log-probability per token of the answer
     "The parameters are: <the real names>." given the prompt).
     """
+    cases = [(name, docs, parameter_names(name)) for name in apis or GROUNDING_APIS
+             for docs in (False, True)]
+    prompts = [chat_prompt(lm.tokenizer, grounded_question(name, max_doc_chars) if docs
+                           else PARAMS_QUESTION.format(name=name)) for name, docs, _ in cases]
+    # The reference answer is scored from the same reading of each (long) prompt.
+    generated = generate_batch(lm, prompts, max_new_tokens, continuations=[
+        ["The parameters are: " + ", ".join(params) + "."] for _, _, params in cases])
     rows = []
-    for name in apis or GROUNDING_APIS:
-        params = parameter_names(name)
-        reference = "The parameters are: " + ", ".join(params) + "."
-        for docs in (False, True):
-            question = (grounded_question(name, max_doc_chars) if docs
-                        else PARAMS_QUESTION.format(name=name))
-            prompt = chat_prompt(lm.tokenizer, question)
-            _, answer_ids = generate_ids(lm, prompt, max_new_tokens)
-            answer = lm.tokenizer.decode(answer_ids, skip_special_tokens=True).strip()
-            mentioned = [p for p in params if re.search(rf"\b{re.escape(p)}\b", answer)]
-            rows.append({
-                "api": name, "docs": docs, "answer": answer,
-                "param_recall": len(mentioned) / len(params),
-                "reference_logprob": score_continuations(lm, prompt, [reference])[0]["mean"],
-                "prompt_tokens": len(encode_text(lm.tokenizer, prompt)),
-            })
+    for (name, docs, params), one in zip(cases, generated, strict=True):
+        answer = lm.tokenizer.decode(one["answer_ids"], skip_special_tokens=True).strip()
+        mentioned = [p for p in params if re.search(rf"\b{re.escape(p)}\b", answer)]
+        rows.append({
+            "api": name, "docs": docs, "answer": answer,
+            "param_recall": len(mentioned) / len(params),
+            "reference_logprob": one["continuations"][0]["mean"],
+            "prompt_tokens": len(one["prompt_ids"]),
+        })
     return pd.DataFrame(rows)
 
 
