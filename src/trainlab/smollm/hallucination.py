@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from trainlab.smollm.chat import chat_prompt, encode_text, generate_ids, score_continuations, score_tokens
 from trainlab.smollm.loader import RealModel
@@ -109,19 +110,20 @@ def _summarise(tokens: pd.DataFrame) -> dict:
     }
 
 
-def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: int = 32):
+def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: int = 32,
+                        progress: bool = True):
     """Ask about real and made-up APIs; return answers, confidences and a per-group summary.
 
     ``summary`` has the mean token probability and entropy of each group over the whole
     answer and over the claim tokens, and ``exists`` (checked with ``resolve_api``).
     """
     rows = []
-    for group, names in (("real", real or REAL_APIS), ("made-up", made_up or MADE_UP_APIS)):
-        for name in names:
-            question = QUESTION.format(name=name)
-            result = answer_with_confidence(lm, question, max_new_tokens)
-            rows.append({"api": name, "group": group, "exists": resolve_api(name) is not None,
-                         "answer": result["answer"], **_summarise(result["tokens"])})
+    asked = [(group, name) for group, names in (("real", real or REAL_APIS), ("made-up", made_up or MADE_UP_APIS))
+             for name in names]
+    for group, name in tqdm(asked, desc="questions", disable=not progress):
+        result = answer_with_confidence(lm, QUESTION.format(name=name), max_new_tokens)
+        rows.append({"api": name, "group": group, "exists": resolve_api(name) is not None,
+                     "answer": result["answer"], **_summarise(result["tokens"])})
     answers = pd.DataFrame(rows)
     measures = ["prob_all", "prob_claim", "entropy_all", "entropy_claim", "exists"]
     summary = answers.groupby("group", sort=False)[measures].mean().reset_index()
@@ -164,7 +166,7 @@ def grounded_question(dotted_name: str, max_doc_chars: int = 2500) -> str:
 
 
 def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
-                     max_doc_chars: int = 2500) -> pd.DataFrame:
+                     max_doc_chars: int = 2500, progress: bool = True) -> pd.DataFrame:
     """Ask for each API's parameters without and with its documentation in the prompt.
 
     Returns one row per API and condition (``docs`` False/True) with the answer,
@@ -173,7 +175,7 @@ def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
     "The parameters are: <the real names>." given the prompt).
     """
     rows = []
-    for name in apis or GROUNDING_APIS:
+    for name in tqdm(apis or GROUNDING_APIS, desc="APIs", disable=not progress):
         params = parameter_names(name)
         reference = "The parameters are: " + ", ".join(params) + "."
         for docs in (False, True):
@@ -193,18 +195,23 @@ def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
 
 
 def plot_grounding(table: pd.DataFrame, ax=None):
-    """Share of real parameter names in the answer, per API, without and with the docs."""
+    """Log-probability per token of the true parameter list, per API, without and with the docs.
+
+    This is the measure that moves: the answers a 135M model writes rarely name the real
+    parameters even with the docs in the prompt, but the true list becomes far more likely.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
-    wide = table.pivot(index="api", columns="docs", values="param_recall")
+        _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    wide = table.pivot(index="api", columns="docs", values="reference_logprob")
     x = np.arange(len(wide))
-    ax.bar(x - 0.2, wide[False], width=0.4, label="question only")
-    ax.bar(x + 0.2, wide[True], width=0.4, label="documentation in the prompt")
-    ax.set_xticks(x, wide.index, rotation=15, fontsize=8)
-    ax.set_ylabel("real parameter names mentioned")
-    ax.set_ylim(0, 1.05)
-    ax.set_title("Grounding: the same question with the real docs")
-    ax.legend(fontsize=8)
+    for offset, docs, label in ((-0.2, False, "question only"), (0.2, True, "documentation in the prompt")):
+        bars = ax.bar(x + offset, wide[docs], width=0.4, label=label)
+        ax.bar_label(bars, fmt="%.1f", fontsize=8, padding=2)
+    ax.set_xticks(x, [name.replace("pandas.DataFrame.", "DataFrame.") for name in wide.index], fontsize=8)
+    ax.set_ylabel("log-prob per token of the true list (nats)")
+    ax.set_ylim(min(wide.min().min() * 1.25, -1), 0)
+    ax.set_title("With the docs, the true parameter list becomes more likely")
+    ax.legend(fontsize=8, loc="lower left")
     return ax
