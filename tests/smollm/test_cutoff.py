@@ -65,7 +65,7 @@ def test_half_year_periods():
 
 @pytest.mark.model
 def test_real_model_recall_horizon_is_read_off_the_curve(lm):
-    result = probe_cutoff(lm, progress=False)
+    result = probe_cutoff(lm)
     assert len(result.scores) == len(load_dated_facts())
     assert result.by_period["n"].sum() == len(result.scores)
     fit = result.changepoint

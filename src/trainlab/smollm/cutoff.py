@@ -41,7 +41,6 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from trainlab.smollm.chat import chat_prompt, generate_answer, score_continuations
 from trainlab.smollm.loader import RealModel
@@ -79,8 +78,7 @@ def period_of(dates: pd.Series, period: str = "year") -> pd.Series:
     raise ValueError(f"period must be 'year' or 'half', not {period!r}")
 
 
-def score_facts(lm: RealModel, facts: pd.DataFrame | None = None, normalise: str = "sum",
-                progress: bool = True):
+def score_facts(lm: RealModel, facts: pd.DataFrame | None = None, normalise: str = "sum"):
     """Score every fact: which choice the model finds most likely, and by what margin.
 
     Returns one row per fact with ``predicted``, ``correct_choice`` (bool), ``margin``
@@ -89,7 +87,7 @@ def score_facts(lm: RealModel, facts: pd.DataFrame | None = None, normalise: str
     """
     facts = load_dated_facts() if facts is None else facts
     rows = []
-    for fact in tqdm(list(facts.itertuples(index=False)), desc="dated facts", disable=not progress):
+    for fact in facts.itertuples(index=False):
         choices = [fact.correct] + [getattr(fact, w) for w in WRONG]
         prompt = chat_prompt(lm.tokenizer, fact.question) + fact.stem
         scores = [s[normalise] for s in score_continuations(lm, prompt, [" " + c for c in choices])]
@@ -146,10 +144,9 @@ def fit_cutoff_changepoint(periods, correct) -> dict:
     return best
 
 
-def probe_cutoff(lm: RealModel, facts=None, period: str = "year", normalise: str = "sum",
-                 progress: bool = True):
+def probe_cutoff(lm: RealModel, facts=None, period: str = "year", normalise: str = "sum"):
     """Score the dated facts, group them by ``period`` and fit the changepoint."""
-    scores = score_facts(lm, facts, normalise, progress)
+    scores = score_facts(lm, facts, normalise)
     by_period = accuracy_by_period(scores, period)
     fit = fit_cutoff_changepoint(period_of(scores["date"], period), scores["correct_choice"])
     return CutoffProbe(scores, by_period, fit)

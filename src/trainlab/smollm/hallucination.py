@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from trainlab.smollm.chat import chat_prompt, encode_text, generate_ids, score_continuations, score_tokens
 from trainlab.smollm.loader import RealModel
@@ -110,20 +109,19 @@ def _summarise(tokens: pd.DataFrame) -> dict:
     }
 
 
-def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: int = 32,
-                        progress: bool = True):
+def probe_hallucination(lm: RealModel, real=None, made_up=None, max_new_tokens: int = 32):
     """Ask about real and made-up APIs; return answers, confidences and a per-group summary.
 
     ``summary`` has the mean token probability and entropy of each group over the whole
     answer and over the claim tokens, and ``exists`` (checked with ``resolve_api``).
     """
     rows = []
-    asked = [(group, name) for group, names in (("real", real or REAL_APIS), ("made-up", made_up or MADE_UP_APIS))
-             for name in names]
-    for group, name in tqdm(asked, desc="questions", disable=not progress):
-        result = answer_with_confidence(lm, QUESTION.format(name=name), max_new_tokens)
-        rows.append({"api": name, "group": group, "exists": resolve_api(name) is not None,
-                     "answer": result["answer"], **_summarise(result["tokens"])})
+    for group, names in (("real", real or REAL_APIS), ("made-up", made_up or MADE_UP_APIS)):
+        for name in names:
+            question = QUESTION.format(name=name)
+            result = answer_with_confidence(lm, question, max_new_tokens)
+            rows.append({"api": name, "group": group, "exists": resolve_api(name) is not None,
+                         "answer": result["answer"], **_summarise(result["tokens"])})
     answers = pd.DataFrame(rows)
     measures = ["prob_all", "prob_claim", "entropy_all", "entropy_claim", "exists"]
     summary = answers.groupby("group", sort=False)[measures].mean().reset_index()
@@ -166,7 +164,7 @@ def grounded_question(dotted_name: str, max_doc_chars: int = 2500) -> str:
 
 
 def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
-                     max_doc_chars: int = 2500, progress: bool = True) -> pd.DataFrame:
+                     max_doc_chars: int = 2500) -> pd.DataFrame:
     """Ask for each API's parameters without and with its documentation in the prompt.
 
     Returns one row per API and condition (``docs`` False/True) with the answer,
@@ -175,7 +173,7 @@ def ground_with_docs(lm: RealModel, apis=None, max_new_tokens: int = 40,
     "The parameters are: <the real names>." given the prompt).
     """
     rows = []
-    for name in tqdm(apis or GROUNDING_APIS, desc="APIs", disable=not progress):
+    for name in apis or GROUNDING_APIS:
         params = parameter_names(name)
         reference = "The parameters are: " + ", ".join(params) + "."
         for docs in (False, True):
