@@ -98,3 +98,14 @@ def test_solution_notebook_runs_top_to_bottom(tmp_path: Path):
     errors = [(c.id, o.get("ename"), o.get("evalue")) for c in nb.cells if c.cell_type == "code"
               for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_the_time_map_names_every_section_in_order():
+    """The time map at the top lists the lesson's sections as they come, with minutes for each."""
+    nb = nbformat.read(ROOT / "source/lesson02/lesson02.ipynb", as_version=4)
+    rows = re.findall(r"^\| ([^|]+?) \| (\d+) \|", nb.cells[0].source, flags=re.M)
+    headings = [m for c in nb.cells if c.cell_type == "markdown"
+                for m in re.findall(r"^## (.+)$", c.source, flags=re.M)]
+    listed = [name for name, _ in rows]
+    assert listed[:-1] == [h for h in headings if not h.startswith(("Recap", "Frequently"))]
+    assert listed[-1] == "Recap and FAQ" and all(int(minutes) >= 1 for _, minutes in rows)

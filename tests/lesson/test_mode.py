@@ -33,3 +33,17 @@ def test_start_lesson_returns_the_mode_and_prints_versions_and_mode(monkeypatch,
     assert mode == lesson_mode()
     assert out[0].startswith("python=") and "torch=" in out[0] and "seed=0" in out[0]
     assert out[1] == mode.explain()
+
+
+def test_start_lesson_shows_whole_answers_and_keeps_library_notices_out(monkeypatch, capsys):
+    import warnings
+
+    import pandas as pd
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    start_lesson(seed=0, quiet=True)
+    assert pd.get_option("display.max_colwidth") is None  # a long invented answer is shown whole
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.warn_explicit("old API", FutureWarning, "x.py", 1, module="transformers.utils")
+        warnings.warn_explicit("your code", UserWarning, "x.py", 1, module="__main__")
+    assert [str(w.message) for w in caught] == ["your code"]

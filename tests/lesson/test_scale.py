@@ -20,3 +20,18 @@ def test_measured_run_and_extrapolation():
     assert seconds_on_this_machine(3e12, run) == pytest.approx(30.0)
     ax = plot_compute_scale(run)
     assert len(ax.collections) == 2
+
+
+def test_labels_on_the_scale_plot_do_not_overlap():
+    import matplotlib.pyplot as plt
+
+    ax = plot_compute_scale(measured_run("tiny", parameters=330_000, tokens=20_480, seconds=3.0))
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == len(published_runs())
+    labelled = list(zip(ax.texts, boxes, strict=True))
+    overlaps = [(a.get_text(), b.get_text()) for i, (a, ba) in enumerate(labelled)
+                for b, bb in labelled[i + 1:] if ba.overlaps(bb)]
+    assert not overlaps, overlaps
+    plt.close(ax.figure)

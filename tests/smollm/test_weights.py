@@ -3,6 +3,7 @@ import matplotlib
 import pytest
 
 from trainlab.smollm.weights import (
+    add_rounding_noise,
     parameters_by_component,
     plot_parameter_counts,
     plot_weight_histograms,
@@ -48,3 +49,22 @@ def test_four_bit_weights_show_at_most_16_levels_per_block(lm):
 def test_weight_histograms_plot(lm):
     ax = plot_weight_histograms(lm.model)
     assert len(ax.patches) == 4 and ax.get_legend() is not None
+
+
+def test_rounding_noise_touches_only_the_4_bit_matrices_and_stays_within_half_a_step():
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                         num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True))
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    changed = add_rounding_noise(model, seed=0)
+    assert changed == 2 * 7  # q, k, v, o and the three MLP matrices of each block
+    for name, p in model.named_parameters():
+        moved = not torch.equal(p, before[name])
+        assert moved == (".self_attn." in name or ".mlp." in name), name
+        if moved:
+            blocks = before[name].reshape(-1, 32)
+            step = (blocks.max(1, keepdim=True).values - blocks.min(1, keepdim=True).values) / 15
+            assert ((p.detach().reshape(-1, 32) - blocks).abs() <= step / 2 + 1e-7).all(), name

@@ -22,9 +22,17 @@ def test_judge_tells_correct_abstain_old_api_and_other_apart():
     assert judge(" Use quiver.load_table(path).", FACTS[("quiver", 1, "load a table")]) == "correct"
 
 
+def test_only_a_clean_i_dont_know_counts_as_an_abstention():
+    new = FACTS[("quiver", 2, "filter rows")]
+    assert judge(" I don't know.", new) == "abstain"
+    for garbled in (" I don't know.where(t, cond).", " I don't know. That is after quiver.load_table(path).",
+                    " I don't know the filter."):
+        assert judge(garbled, new) == "garbled", garbled
+
+
 def test_verdict_shares_count_every_verdict():
     rows = [{"verdict": v} for v in ("correct", "correct", "abstain", "other")]
-    assert verdict_shares(rows) == {"correct": 0.5, "abstain": 0.25, "old_api": 0.0, "other": 0.25}
+    assert verdict_shares(rows) == {"correct": 0.5, "abstain": 0.25, "garbled": 0.0, "old_api": 0.0, "other": 0.25}
     assert tuple(verdict_shares(rows)) == VERDICTS
 
 

@@ -44,8 +44,15 @@ def test_checkpoints_reproduce_the_recorded_summary(measured):
 def test_checkpoints_show_the_claimed_effects(measured):
     base, sft, dpo = measured["timeline_base"], measured["timeline_sft"], measured["timeline_dpo"]
     assert measured["code_lm"]["held_out_loss"] < 4.5
-    assert base["singleton"]["singleton"] <= base["singleton"]["common"] - 0.35
+    assert base["singleton_recall"]["singleton"] <= base["singleton_recall"]["common"] - 0.35
     assert base["recency_quiver2"]["old_api"] >= 0.6 and base["recency_quiver2"]["correct"] == 0
-    assert base["known"]["answer_format"] <= 0.2 and sft["known"]["answer_format"] >= 0.8
-    assert sft["unknown_test"]["abstain"] <= 0.2 and dpo["unknown_test"]["abstain"] >= 0.7
-    assert dpo["known"]["correct"] >= max(0.7, sft["known"]["correct"] - 0.15)
+    # SFT: the format spreads to held-out facts, the facts do not (measured 0/10 -> 10/10 format,
+    # 1/10 -> 1/10 right).
+    assert base["held_out"]["answer_format"] <= 0.2 and sft["held_out"]["answer_format"] >= 0.8
+    assert sft["held_out"]["correct"] <= 0.3 and sft["tuned"]["correct"] >= 0.8
+    # DPO: clean abstention on new sprocket/wren questions (measured 6/6), none on quiver 2 (8/8
+    # old calls) or on facts read once (12/12 wrong); the tuned facts stay right (10/10).
+    assert sft["abstain_test"]["abstain"] <= 0.2 and dpo["abstain_test"]["abstain"] >= 0.8
+    assert dpo["rewrite"]["abstain"] <= 0.2 and dpo["rewrite"]["old_api"] >= 0.6
+    assert dpo["singleton"]["abstain"] <= 0.2
+    assert dpo["tuned"]["correct"] >= 0.8 and dpo["tuned"]["garbled"] <= 0.1

@@ -60,18 +60,20 @@ def test_summed_logps_agree_with_a_direct_computation(sft_model):
     assert torch.equal(logps["policy_chosen"], logps["ref_chosen"])
 
 
-def test_dpo_with_sft_term_raises_abstention_and_keeps_known_facts(sft_model):
+def test_dpo_teaches_abstention_for_the_names_in_its_pairs_only(sft_model):
     model, tok = copy.deepcopy(sft_model[0]), sft_model[1]
     split = split_facts()
-    before_unknown = grade_answers(model, tok, split["unknown_test"])
-    before_known = grade_answers(model, tok, split["known"])
+    before_new = grade_answers(model, tok, split["abstain_test"])
     reference = copy.deepcopy(model)
     history = train_dpo(model, tok, make_tuning_data()["dpo"], reference=reference, progress=False)
-    after_unknown = grade_answers(model, tok, split["unknown_test"])
-    after_known = grade_answers(model, tok, split["known"])
-    # Measured: abstention on unseen post-cutoff questions 0.0 -> 1.0; known facts 0.9 -> 0.95.
-    assert before_unknown["abstain"] <= 0.2 and after_unknown["abstain"] >= 0.7
-    assert after_known["correct"] >= max(0.7, before_known["correct"] - 0.15)
+    after = {part: grade_answers(model, tok, split[part]) for part in ("tuned", "abstain_test", "rewrite", "singleton")}
+    # Measured: held-out sprocket/wren questions 0/6 -> 6/6 clean abstentions; tuned facts 10/10
+    # right; quiver 2 (never in tuning) 8/8 old calls and no abstention; facts read once 0/12
+    # right and no abstention: a rule about names, not a sense of ignorance.
+    assert before_new["abstain"] <= 0.2 and after["abstain_test"]["abstain"] >= 0.8
+    assert after["tuned"]["correct"] >= 0.8 and after["tuned"]["garbled"] <= 0.1
+    assert after["rewrite"]["abstain"] <= 0.2 and after["rewrite"]["old_api"] >= 0.6
+    assert after["singleton"]["abstain"] <= 0.2 and after["singleton"]["correct"] <= 0.2
     assert history["reward_accuracy"][-1] >= 0.75 and history["reward_margin"][-1] > 0.5
     # The reference stayed frozen while the policy moved.
     assert all(torch.equal(a, b) for a, b in zip(reference.parameters(), sft_model[0].parameters(), strict=True))
@@ -79,12 +81,24 @@ def test_dpo_with_sft_term_raises_abstention_and_keeps_known_facts(sft_model):
     assert not all(torch.equal(a, b) for a, b in zip(model.parameters(), reference.parameters(), strict=True))
 
 
+def test_a_loss_function_replaces_the_dpo_term(sft_model):
+    model, tok = copy.deepcopy(sft_model[0]), sft_model[1]
+    records = make_tuning_data()["dpo"]
+
+    def flipped(pc, pr, rc, rr, beta):
+        return -F.logsigmoid(beta * ((pr - rr) - (pc - rc))).mean()
+
+    history = train_dpo(model, tok, records, loss_fn=flipped, progress=False)
+    # Measured: the margin ends at -0.46 with the sign flipped (+3.9 with the real loss).
+    assert history["reward_margin"][-1] < 0
+
+
 def test_plain_dpo_reads_well_on_margins_but_damages_the_answers(sft_model):
     model, tok = copy.deepcopy(sft_model[0]), sft_model[1]
-    known = split_facts()["known"]
-    before = grade_answers(model, tok, known)
+    tuned = split_facts()["tuned"]
+    before = grade_answers(model, tok, tuned)
     history = train_dpo(model, tok, make_tuning_data()["dpo"], sft_weight=0.0, progress=False)
-    after = grade_answers(model, tok, known)
-    # Measured: reward accuracy 1.0 on the last batch, yet known facts 0.9 -> 0.55.
+    after = grade_answers(model, tok, tuned)
+    # Measured: reward accuracy 1.0 on the last batch, yet tuned facts 1.0 -> 0.0 right (0.4 garbled).
     assert history["reward_accuracy"][-1] >= 0.75
     assert after["correct"] <= before["correct"] - 0.2

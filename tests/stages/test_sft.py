@@ -33,16 +33,48 @@ def test_padding_is_ignored_and_loss_matches_transformers(base):
     assert ((batch["attention_mask"] == 0) <= (batch["labels"] == IGNORE_INDEX)).all()
     with torch.no_grad():
         ours = sft_loss(model, batch)
-        reference = model(**batch).loss  # transformers shifts and ignores -100 itself
+        reference = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                          labels=batch["labels"]).loss  # transformers shifts and ignores -100 itself
     assert ours.item() == pytest.approx(reference.item(), abs=1e-5)
 
 
-def test_sft_teaches_the_answer_format_and_keeps_the_facts(base):
+def test_sft_teaches_the_format_not_the_facts(base):
     model, tok = copy.deepcopy(base[0]), base[1]
-    known = split_facts()["known"]
-    before = grade_answers(model, tok, known)
+    split = split_facts()
+    before = grade_answers(model, tok, split["held_out"])
     history = train_sft(model, tok, make_tuning_data()["sft"], progress=False)
-    after = grade_answers(model, tok, known)
+    held_out, tuned = grade_answers(model, tok, split["held_out"]), grade_answers(model, tok, split["tuned"])
     assert history["loss"][-1] < history["loss"][0] / 3
-    assert before["answer_format"] <= 0.2 and after["answer_format"] >= 0.8  # measured 0.0 -> 1.0
-    assert after["correct"] >= 0.75  # measured 0.9
+    assert history["answer_loss"] == history["loss"]  # no mask_fn: the reference labels
+    # Measured on the held-out facts: format 0.0 -> 1.0, right 0.1 -> 0.1; tuned facts right 1.0.
+    assert before["answer_format"] <= 0.2 and held_out["answer_format"] >= 0.8
+    assert held_out["correct"] <= 0.3 and tuned["correct"] >= 0.8
+
+
+def _mask_by_pad_id(input_ids, attention_mask, prompt_lengths):
+    labels = input_ids.clone()
+    positions = torch.arange(input_ids.shape[1]).unsqueeze(0)
+    labels[(positions < torch.tensor(prompt_lengths).unsqueeze(1)) | (input_ids == 0)] = IGNORE_INDEX
+    return labels
+
+
+def test_a_mask_function_makes_the_labels_and_a_wrong_one_shows(base):
+    tok = base[1]
+    records = make_tuning_data()["sft"]
+    assert tok.pad_token_id == tok.eos_token_id == 0  # why masking by pad id also hides the end of text
+
+    def reference_mask(input_ids, attention_mask, prompt_lengths):
+        labels = input_ids.clone()
+        positions = torch.arange(input_ids.shape[1]).unsqueeze(0)
+        labels[(positions < torch.tensor(prompt_lengths).unsqueeze(1)) | (attention_mask == 0)] = IGNORE_INDEX
+        return labels
+
+    same = train_sft(copy.deepcopy(base[0]), tok, records, mask_fn=reference_mask, progress=False)
+    lab = train_sft(copy.deepcopy(base[0]), tok, records, progress=False)
+    assert same["loss"] == pytest.approx(lab["loss"], abs=1e-5)
+    model = copy.deepcopy(base[0])
+    wrong = train_sft(model, tok, records, mask_fn=_mask_by_pad_id, progress=False)
+    # Measured: answer-token loss 0.42 with the right labels, 1.28 when end-of-text is masked,
+    # and the answers run on past the call instead of stopping.
+    assert wrong["answer_loss"][-1] > lab["answer_loss"][-1] + 0.4
+    assert grade_answers(model, tok, split_facts()["tuned"])["answer_format"] <= 0.2

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+# Where each label sits, in points from its marker: the three runs near 1e11 parameters and
+# 5e23 FLOPs would otherwise print on top of each other.
+LABEL_OFFSETS = {"Llama 2 7B": (-8, -10), "Llama 3 8B": (-8, 2), "Chinchilla 70B": (0, -16),
+                 "Llama 2 70B": (0, 8), "GPT-3 175B": (6, -2), "Llama 3.1 405B": (-8, -3)}
 PUBLISHED_RUNS = [
     # name, parameters, training tokens, year
     ("SmolLM2-135M", 135e6, 2e12, 2024),
@@ -54,15 +58,21 @@ def plot_compute_scale(measured: dict, ax=None):
         _, ax = plt.subplots(figsize=(7, 4.2))
     ax.scatter(runs["parameters"], runs["train_flops"], color="tab:blue", label="published runs (6·N·D)")
     for _, row in runs.iterrows():
+        dx, dy = LABEL_OFFSETS.get(row["model"], (6, -3))
         ax.annotate(row["model"], (row["parameters"], row["train_flops"]), fontsize=8,
-                    xytext=(4, -3), textcoords="offset points")
+                    xytext=(dx, dy), textcoords="offset points",
+                    ha="right" if dx < 0 else "left" if dx > 0 else "center")
     ax.scatter([measured["parameters"]], [measured["train_flops"]], color="tab:red", marker="*",
                s=160, label=f"{measured['model']} (trained here, {measured['seconds']:.0f} s)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("parameters N")
     ax.set_ylabel("training compute (FLOPs)")
-    ax.set_title("Training compute spans more than 12 orders of magnitude")
+    import math
+
+    span = math.log10(runs["train_flops"].max() / measured["train_flops"])
+    largest = runs.loc[runs["train_flops"].idxmax(), "model"]
+    ax.set_title(f"Training compute: {span:.0f} powers of ten from the run here to {largest}", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(True, which="major", alpha=0.3)
     return ax

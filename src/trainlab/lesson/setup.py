@@ -46,9 +46,43 @@ def versions() -> dict:
     return found
 
 
+def show_whole_answers() -> None:
+    """Tables show every answer in full: the invented descriptions are the point of a demo."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.width", 200)
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' own notices out of the lesson's outputs.
+
+    transformers and TRL print deprecation notices and advice meant for their developers
+    (``FutureWarning``, a TRL note about ``loss_type``); they say nothing about the lesson and
+    carry full paths into the venv. Only their warnings are silenced; the student's code warns as
+    usual.
+    """
+    import logging
+    import warnings
+
+    for module in ("transformers", "trl", "accelerate", "datasets", "torch"):
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+    warnings.filterwarnings("ignore", category=UserWarning, module="trl")
+    for name in ("transformers", "trl", "accelerate", "datasets"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+    except ImportError:  # checked by check_packages before this is called
+        pass
+
+
 def start_lesson(seed: int = 0, quiet: bool = False) -> LessonMode:
     """Check packages, seed everything, set torch's threads; print the set-up and the mode.
 
+    Also shows tables' answers in full and keeps library notices out of the outputs.
     Returns the lesson's mode, which every gated cell of the notebook asks.
     """
     missing = check_packages()
@@ -59,6 +93,8 @@ def start_lesson(seed: int = 0, quiet: bool = False) -> LessonMode:
 
     threads = set_threads()
     set_seed(seed)
+    show_whole_answers()
+    quiet_libraries()
     mode = lesson_mode()
     if not quiet:
         print("  ".join(f"{k}={v}" for k, v in {**versions(), "seed": seed, "threads": threads}.items()))

@@ -47,25 +47,29 @@ def cost_calculator(n_params: float = 1.35e8, n_tokens: float = 2e12,
     import ipywidgets as w
 
     style = {"description_width": "150px"}
-    layout = w.Layout(width="560px")
-    params = w.FloatLogSlider(value=n_params, base=10, min=5, max=12.5, step=0.05,
+    layout = w.Layout(width="640px")
+    # A fine log step (0.001) so the sliders start on the given values, not on a nearby notch;
+    # ".3s" reads 1.35e8 as "135M" and 2e12 as "2.00T".
+    params = w.FloatLogSlider(value=n_params, base=10, min=5, max=12.5, step=0.001,
                               description="parameters", style=style, layout=layout,
-                              readout_format=".2e")
-    tokens = w.FloatLogSlider(value=n_tokens, base=10, min=8, max=13.5, step=0.05,
+                              readout_format=".3s")
+    tokens = w.FloatLogSlider(value=n_tokens, base=10, min=8, max=13.5, step=0.001,
                               description="training tokens", style=style, layout=layout,
-                              readout_format=".2e")
-    rate = w.FloatLogSlider(value=flops_per_s, base=10, min=12, max=15.5, step=0.05,
+                              readout_format=".3s")
+    rate = w.FloatLogSlider(value=flops_per_s, base=10, min=12, max=15.5, step=0.001,
                             description="sustained FLOP/s", style=style, layout=layout,
-                            readout_format=".2e")
+                            readout_format=".3s")
     cost = w.FloatSlider(value=price, min=0.25, max=10.0, step=0.25,
                          description="$ per accel.-hour", style=style, layout=layout)
     gpus = w.IntSlider(value=n_gpus, min=1, max=16384, description="accelerators",
                        style=style, layout=layout)
-    out = w.HTML(layout=w.Layout(border="1px solid #ddd", padding="4px", width="560px"))
+    out = w.HTML(layout=w.Layout(border="1px solid #ddd", padding="4px", width="640px"))
 
     def redraw(_=None):
         text = describe_run(params.value, tokens.value, rate.value, cost.value, gpus.value)
-        out.value = f"<pre style='margin:0'>{html.escape(text)}</pre>"
+        # Lines wrap only between words: a number is never split across two lines.
+        out.value = ("<pre style='margin:0; white-space:pre-wrap; word-break:normal; "
+                     f"overflow-wrap:normal'>{html.escape(text)}</pre>")
 
     for slider in (params, tokens, rate, cost, gpus):
         slider.observe(redraw, names="value")

@@ -1,34 +1,38 @@
-"""Knowledge-cutoff probe: score the real model on dated facts and read its cutoff off the curve.
+"""Recall-horizon probe: quiz the real model on dated facts and read off where its recall ends.
 
 ``data/dated_facts.csv`` holds one fact per row: the date it became true, a question, an
-answer stem that restates the question, the correct answer and three wrong ones of the
-same kind. Each choice is scored as the continuation of the stem, after the question in
-the model's chat template::
+answer stem that restates the question, the correct answer, three wrong ones of the same kind
+and ``older``: the wrong options that had been the right answer to the same question before
+that date (the previous prime minister, a company's earlier product), ``|``-separated, empty
+when none was. Every fact was unknowable before its date (no scheduled events, announced
+missions, next version numbers or features known from betas); most are about software. Each
+choice is scored as the continuation of the stem, after the question in the model's chat
+template::
 
-    <|im_start|>user  Which country won the 2018 FIFA World Cup?  <|im_start|>assistant
-    The 2018 FIFA World Cup was won by| France   <- log P(choice | question, stem)
+    <|im_start|>user  Which company agreed to buy GitHub in June 2018?  <|im_start|>assistant
+    In June 2018, GitHub agreed to be bought by| Microsoft   <- log P(choice | question, stem)
 
 Why this framing: a 135M-parameter model cannot pick a letter from a list it has read
 (MMLU-style), but it can complete a sentence ("cloze" scoring, as in lm-evaluation-harness).
 The stem makes the choice the natural next words, so the model's own answer is compared,
 not its opinion of how answers begin. The default score is the summed log-probability,
 i.e. the probability that the model says exactly that answer; ``normalise="mean"`` (per
-token) is offered for comparison, but it favours multi-token names whose later pieces are
-nearly certain once the first is chosen. Either way a small model's prior for common
-strings shows through (it answers "2.7" to most Python-version questions).
+token) is offered for comparison.
 
 Accuracy is grouped by period and a two-level step function is fitted to the per-fact
-outcomes (``fit_cutoff_changepoint``); where the step falls is the *effective* cutoff:
-the last period the model knows about reliably, which can be earlier than the date its
-data was collected, since the web keeps writing about an event for years after it.
+outcomes (``fit_cutoff_changepoint``). Where the step falls is a *recall horizon*: the last
+period whose facts the model still picks out reliably. It is not the date its data ends: a
+small model keeps mostly what its data repeated, and recent events have had little time to
+be written about. :func:`older_answers` looks at what the model picks after the horizon:
+answers that used to be right, or not.
 
 Cites: Cheng et al., "Dated Data: Tracing Knowledge Cutoffs in Large Language Models"
-(COLM 2024); Holtzman et al., "Surface Form Competition" (EMNLP 2021)
-on scoring answer strings by likelihood.
+(COLM 2024); Holtzman et al., "Surface Form Competition" (EMNLP 2021) on scoring answer
+strings by likelihood.
 
 Example:
     >>> result = probe_cutoff(load_model())                 # doctest: +SKIP
-    >>> result.changepoint["cutoff"]                        # doctest: +SKIP
+    >>> result.changepoint["horizon"]                       # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -77,8 +81,9 @@ def period_of(dates: pd.Series, period: str = "year") -> pd.Series:
 def score_facts(lm: RealModel, facts: pd.DataFrame | None = None, normalise: str = "sum"):
     """Score every fact: which choice the model finds most likely, and by what margin.
 
-    Returns one row per fact with ``predicted``, ``correct_choice`` (bool) and ``margin``
-    (score of the correct answer minus the best wrong one, nats; > 0 means right).
+    Returns one row per fact with ``predicted``, ``correct_choice`` (bool), ``margin``
+    (score of the correct answer minus the best wrong one, nats; > 0 means right),
+    ``older`` (the options that used to be right, a list) and ``picked_older`` (bool).
     """
     facts = load_dated_facts() if facts is None else facts
     items = [(fact, [fact.correct] + [getattr(fact, w) for w in WRONG])
@@ -88,13 +93,17 @@ def score_facts(lm: RealModel, facts: pd.DataFrame | None = None, normalise: str
     rows = []
     for (fact, choices), result in zip(items, scored, strict=True):
         scores = [s[normalise] for s in result]
+        older = [o for o in getattr(fact, "older", "").split("|") if o]
+        predicted = choices[int(np.argmax(scores))]
         rows.append({
             "date": fact.date,
             "question": fact.question,
             "answer": fact.correct,
-            "predicted": choices[int(np.argmax(scores))],
+            "predicted": predicted,
             "correct_choice": bool(np.argmax(scores) == 0),
             "margin": scores[0] - max(scores[1:]),
+            "older": older,
+            "picked_older": predicted in older,
         })
     return pd.DataFrame(rows)
 
@@ -114,15 +123,15 @@ def fit_cutoff_changepoint(periods, correct) -> dict:
     are modelled by their mean ``acc_before`` and those after by ``acc_after``. Only steps
     down (``acc_before > acc_after``) are allowed, and the boundary with the smallest sum
     of squared errors wins. Per-fact outcomes rather than per-period means are fitted, so
-    a period with many facts weighs more than one with few. The result's ``cutoff`` is the
-    last period before the step; ``drop`` is ``acc_before - acc_after``, and ``None`` for
-    the cutoff means no step down fits the data.
+    a period with many facts weighs more than one with few. The result's ``horizon`` is the
+    last period before the step (the recall horizon); ``drop`` is
+    ``acc_before - acc_after``, and ``None`` for the horizon means no step down fits the data.
     """
     periods = np.asarray(periods, dtype=float)
     correct = np.asarray(correct, dtype=float)
     order = np.argsort(periods, kind="stable")
     periods, correct = periods[order], correct[order]
-    best = {"cutoff": None, "acc_before": float(correct.mean()),
+    best = {"horizon": None, "acc_before": float(correct.mean()),
             "acc_after": float(correct.mean()), "drop": 0.0,
             "sse": float(((correct - correct.mean()) ** 2).sum())}
     for boundary in np.unique(periods)[:-1]:
@@ -131,7 +140,7 @@ def fit_cutoff_changepoint(periods, correct) -> dict:
             continue
         sse = ((before - before.mean()) ** 2).sum() + ((after - after.mean()) ** 2).sum()
         if sse < best["sse"]:
-            best = {"cutoff": float(boundary), "acc_before": float(before.mean()),
+            best = {"horizon": float(boundary), "acc_before": float(before.mean()),
                     "acc_after": float(after.mean()),
                     "drop": float(before.mean() - after.mean()), "sse": float(sse)}
     return best
@@ -143,6 +152,37 @@ def probe_cutoff(lm: RealModel, facts=None, period: str = "year", normalise: str
     by_period = accuracy_by_period(scores, period)
     fit = fit_cutoff_changepoint(period_of(scores["date"], period), scores["correct_choice"])
     return CutoffProbe(scores, by_period, fit)
+
+
+def older_answers(result: CutoffProbe, period: str = "year") -> tuple[pd.DataFrame, dict]:
+    """What the model picks after its recall horizon, where some options used to be right.
+
+    Returns the facts after the horizon that have at least one once-right option (question,
+    the answer, the model's pick, whether the pick used to be right) and a summary: how
+    many such facts, how many picks used to be right, and how many blind guessing would pick
+    on average (each fact contributes its number of once-right options over four), with the
+    accuracy on all facts after the horizon beside chance.
+    """
+    horizon = result.changepoint["horizon"]
+    scores = result.scores.assign(period=period_of(result.scores["date"], period))
+    after = scores[scores["period"] > horizon] if horizon is not None else scores.iloc[0:0]
+    with_older = after[after["older"].map(len) > 0]
+    table = pd.DataFrame({
+        "date": with_older["date"].dt.strftime("%Y-%m"),
+        "question": with_older["question"],
+        "right answer": with_older["answer"],
+        "its pick": with_older["predicted"],
+        "pick used to be right": with_older["picked_older"],
+    }).reset_index(drop=True)
+    summary = {
+        "after_horizon": int(len(after)),
+        "right_after": int(after["correct_choice"].sum()),
+        "chance": 1 / (1 + len(WRONG)),
+        "with_older": int(len(with_older)),
+        "picked_older": int(with_older["picked_older"].sum()),
+        "expected_by_guessing": float((with_older["older"].map(len) / (1 + len(WRONG))).sum()),
+    }
+    return table, summary
 
 
 def ask_about_time(lm: RealModel, questions=None, max_new_tokens: int = 40) -> pd.DataFrame:
@@ -157,21 +197,22 @@ def plot_cutoff(result: CutoffProbe, ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+        _, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
     table, fit = result.by_period, result.changepoint
-    ax.scatter(table["period"], table["accuracy"], s=12 * table["n"], zorder=3,
-               label="accuracy on the period's facts")
-    ax.axhline(table["chance"].iloc[0], color="grey", ls=":", label="chance (1 in 4)")
-    if fit["cutoff"] is not None:
-        # Draw the step between the cutoff period and the next one, where the fit puts it.
-        step_at = (fit["cutoff"] + table["period"][table["period"] > fit["cutoff"]].min()) / 2
-        ax.step([table["period"].min(), step_at, table["period"].max()],
+    ax.scatter(table["period"], table["accuracy"], s=10 * table["n"], zorder=3,
+               label="share right among the period's facts")
+    ax.axhline(table["chance"].iloc[0], color="grey", ls=":", label="blind guessing (1 in 4)")
+    if fit["horizon"] is not None:
+        # The step sits between the horizon period and the next one.
+        edge = (fit["horizon"] + table["period"][table["period"] > fit["horizon"]].min()) / 2
+        ax.step([table["period"].min(), edge, table["period"].max()],
                 [fit["acc_before"], fit["acc_after"], fit["acc_after"]],
                 where="post", color="C3", label="fitted step")
-        ax.axvline(step_at, color="C3", ls="--", alpha=0.5)
-        ax.set_title(f"Effective knowledge cutoff: last well-known period {fit['cutoff']:g}")
-    ax.set_xlabel("date the fact became true")
-    ax.set_ylabel("accuracy")
+        ax.axvspan(edge, table["period"].max() + 0.5, color="C3", alpha=0.08)
+        ax.set_title(f"Recall horizon: {fit['horizon']:g} (facts after it: {fit['acc_after']:.0%} right)")
+    ax.set_xlabel("year the fact became true")
+    ax.set_ylabel("share right")
+    ax.set_xticks(table["period"], [f"{p:g}" for p in table["period"]], rotation=45)
     ax.set_ylim(-0.05, 1.05)
     ax.legend(loc="upper right", fontsize=8)
     return ax

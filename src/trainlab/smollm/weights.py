@@ -12,6 +12,12 @@ scale and an offset); transformers de-quantises it on load, so each block of 32 
 an attention or MLP matrix holds at most 16 distinct values (the embedding matrix, stored
 more finely, up to 32).
 
+What the 4-bit rounding costs cannot be measured here (the original bf16 weights are not
+shipped, and nothing is downloaded). :func:`add_rounding_noise` gives an estimate: it adds a
+second dose of rounding error of the same size (uniform, up to half a Q4_1 step of each block)
+to every 4-bit matrix, so that ``benchmarks/quantisation.py`` can measure what one dose costs
+on the dated-facts quiz.
+
 Cites: Touvron et al., "LLaMA" (2023) for the architecture; Ainslie et al., "GQA" (2023);
 Shazeer, "GLU Variants Improve Transformer" (2020); the ggml GGUF format for Q4_1.
 
@@ -118,3 +124,26 @@ def plot_weight_histograms(model: torch.nn.Module, names: list[str] | None = Non
     ax.legend(fontsize=7)
     return ax
 
+
+
+@torch.no_grad()
+def add_rounding_noise(model: torch.nn.Module, seed: int = 0, doses: float = 1.0) -> int:
+    """Add ``doses`` times the rounding error of 4-bit Q4_1 to every attention and MLP matrix.
+
+    Q4_1 stores each block of 32 consecutive weights (along the input dimension) as 16 levels
+    between the block's minimum and maximum, so its rounding error is uniform within half a
+    step ``(max - min) / 15``. The same noise, drawn anew, is added in place; the embedding
+    (stored in 8 bits) and the norms (32-bit floats) are left alone. Returns how many matrices
+    were changed.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    changed = 0
+    for name, weight in model.named_parameters():
+        if weight.dim() != 2 or component_of(name) not in ("attention", "MLP (SwiGLU)"):
+            continue
+        blocks = weight.data.reshape(-1, 32)  # (n_blocks, 32): a view, so the update is in place
+        step = (blocks.max(1, keepdim=True).values - blocks.min(1, keepdim=True).values) / 15
+        noise = (torch.rand(blocks.shape, generator=generator) - 0.5) * step * doses ** 0.5
+        blocks.add_(noise)
+        changed += 1
+    return changed

@@ -1,10 +1,11 @@
 """Ask the tiny model about the timeline's facts and judge its answers by string rules.
 
 Answers are graded by rules, not by another model: an answer is ``correct`` if it names the
-fact's call, ``abstain`` if it says it does not know, ``old_api`` if it names the same task's
-call from the pre-rewrite ``quiver 1`` (an invented call for ``quiver 2``), and ``other``
-otherwise. ``answer_format`` says whether the answer is one short sentence and then stops,
-the habit instruction tuning teaches.
+fact's call, ``abstain`` if it is a clean "I don't know" (the abstention sentence and nothing
+else), ``garbled`` if it mixes "don't know" with something else ("I don't know.where(t,
+cond)."), ``old_api`` if it names the same task's call from the pre-rewrite ``quiver 1`` (an
+invented call for ``quiver 2``), and ``other`` otherwise. ``answer_format`` says whether the
+answer is one short sentence and then stops, the habit instruction tuning teaches.
 
 Example:
     >>> judge(" Use quiver.load_table(path).", {"lib": "quiver", "ver": 2, "call": "quiver.read(path)"})
@@ -16,7 +17,8 @@ import re
 from trainlab.stages.pretrain import sample
 from trainlab.stages.timeline import ABSTAIN, ask, make_facts
 
-VERDICTS = ("correct", "abstain", "old_api", "other")
+VERDICTS = ("correct", "abstain", "garbled", "old_api", "other")
+CLEAN_ABSTENTIONS = {ABSTAIN, ABSTAIN.split(".")[0] + "."}  # the whole sentence, or "I don't know."
 _CALL = re.compile(r"[\w]+\.[\w]+\([^)]*\)|len\(t\)")
 # One sentence, then the end of text: " Use quiver.read(path)." or the abstention.
 _ANSWER_FORMAT = re.compile(r"^ (Use \S+( \S+)?\.|" + re.escape(ABSTAIN) + ")$")
@@ -29,9 +31,11 @@ def extract_call(text: str) -> str | None:
 
 
 def judge(answer: str, fact: dict) -> str:
-    """Grade one answer about ``fact``: ``correct``, ``abstain``, ``old_api`` or ``other``."""
-    if "don't know" in answer:
+    """Grade one answer about ``fact``: one of :data:`VERDICTS`."""
+    if answer.strip() in CLEAN_ABSTENTIONS:
         return "abstain"
+    if "know" in answer.lower():
+        return "garbled"
     call = extract_call(answer)
     if call == fact["call"]:
         return "correct"

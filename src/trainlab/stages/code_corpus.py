@@ -103,7 +103,9 @@ def corrupt_text(text: str, rng: random.Random, kind: str | None = None) -> str:
         junk = "#$%&@^~`|\\{}<>"
         return "".join(rng.choice(junk) if rng.random() < 0.3 else ch for ch in text)
     head = lines[: max(1, len(lines) // 4)]
-    return "".join(head) + head[-1] * (len(lines) - len(head))
+    # Repeat the last line that has text: a repeated blank line would leave clean code behind.
+    last = next((line for line in reversed(head) if line.strip()), head[-1])
+    return "".join(head) + last * (len(lines) - len(head))
 
 
 def load_curation_documents(seed: int = 0) -> list[dict]:

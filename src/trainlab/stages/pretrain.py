@@ -56,21 +56,39 @@ def evaluate_loss(model, tokens: torch.Tensor, block_size: int, max_windows: int
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1)).item()
 
 
+def shifted_cross_entropy(logits: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+    """Mean next-token cross-entropy of a window: position t is scored on the token at t+1.
+
+    ``logits`` is ``(B, T, V)``, ``token_ids`` ``(B, T)``; the last position has no next token.
+    This is the loss :func:`train_tiny_lm` uses when it is handed a ``loss_fn``.
+    """
+    guesses = logits[:, :-1, :]  # (B, T-1, V)
+    targets = token_ids[:, 1:]  # (B, T-1)
+    return F.cross_entropy(guesses.reshape(-1, guesses.size(-1)), targets.reshape(-1))
+
+
 def train_tiny_lm(model, tokens: torch.Tensor, steps: int = 300, batch_size: int = 32,
                   lr: float = 3e-3, warmup: int = 20, seed: int = 0,
                   val_tokens: torch.Tensor | None = None, eval_every: int = 25,
-                  callback=None, progress: bool = True) -> dict:
+                  callback=None, progress: bool | str = True, loss_fn=None) -> dict:
     """Pretrain ``model`` on ``tokens`` (in place) and return its history.
 
     ``history`` holds ``step`` and ``loss`` (training loss of every step) and, at every
     ``eval_every`` steps, ``val_step``/``val_loss`` if ``val_tokens`` is given. After each
     evaluation ``callback(history)`` is called: hand it a ``LivePlot`` to watch the curve.
+
+    ``loss_fn(logits, token_ids)``, if given, replaces the built-in loss: it receives the
+    logits ``(B, T, V)`` of a window and the window's own tokens ``(B, T)``, does the shift
+    itself (as :func:`shifted_cross_entropy` does) and returns a scalar tensor to minimise.
+    The validation loss is always the built-in one, so two runs compare on the same scale.
+    ``progress`` shows a progress bar; a string names it.
     """
     block_size = model.config.n_positions
     generator = make_generator(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
     history = {"step": [], "loss": [], "val_step": [], "val_loss": []}
-    for step in tqdm(range(steps), desc="pretraining", disable=not progress):
+    desc = progress if isinstance(progress, str) else "pretraining"
+    for step in tqdm(range(steps), desc=desc, disable=not progress):
         model.train()
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, steps, lr, warmup)
@@ -78,7 +96,10 @@ def train_tiny_lm(model, tokens: torch.Tensor, steps: int = 300, batch_size: int
         # Every position is real text: the all-ones mask only tells transformers so, since
         # <|eos|> doubles as the padding token.
         logits = model(x, attention_mask=torch.ones_like(x)).logits  # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        if loss_fn is None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+        else:
+            loss = loss_fn(logits, x)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

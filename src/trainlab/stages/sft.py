@@ -7,6 +7,11 @@ trained only to produce answers, not to predict questions: the "completion only 
 TRL's ``SFTTrainer`` and of InstructGPT (Ouyang et al. 2022). The loss below shifts by one
 position in the open, as transformers does inside ``GPT2LMHeadModel``.
 
+``train_sft`` can also take the labels from a function of the batch, ``mask_fn(input_ids,
+attention_mask, prompt_lengths)``, the shape of the lesson's label-mask exercise: the run then
+trains on the labels that function makes, and its history still records the loss on the
+answer tokens as the reference labels define them, so two runs can be compared.
+
 Example:
     >>> batch = collate_sft(make_sft_examples(records, tokenizer), tokenizer.pad_token_id)
     >>> history = train_sft(model, tokenizer, records, epochs=10)
@@ -29,12 +34,14 @@ def make_sft_examples(records: list[dict], tokenizer) -> list[dict]:
         examples.append({
             "input_ids": prompt_ids + answer_ids,
             "labels": [IGNORE_INDEX] * len(prompt_ids) + answer_ids,
+            "prompt_length": len(prompt_ids),
         })
     return examples
 
 
 def collate_sft(examples: list[dict], pad_token_id: int) -> dict:
-    """Right-pad a list of examples into tensors ``input_ids``, ``attention_mask``, ``labels``."""
+    """Right-pad a list of examples into tensors ``input_ids``, ``attention_mask``, ``labels``,
+    and the list ``prompt_lengths``."""
     length = max(len(e["input_ids"]) for e in examples)
     input_ids = torch.full((len(examples), length), pad_token_id)  # (B, T)
     labels = torch.full((len(examples), length), IGNORE_INDEX)  # (B, T)
@@ -44,25 +51,37 @@ def collate_sft(examples: list[dict], pad_token_id: int) -> dict:
         input_ids[i, :n] = torch.tensor(e["input_ids"])
         labels[i, :n] = torch.tensor(e["labels"])
         attention_mask[i, :n] = 1
-    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels,
+            "prompt_lengths": [e["prompt_length"] for e in examples]}
+
+
+def labelled_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of ``logits`` ``(B, T, V)`` against ``labels`` ``(B, T)`` shifted by one,
+    ignoring every position labelled -100."""
+    logits = logits[:, :-1, :]  # (B, T-1, V)
+    targets = labels[:, 1:]  # (B, T-1)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                           ignore_index=IGNORE_INDEX)
 
 
 def sft_loss(model, batch: dict) -> torch.Tensor:
     """Mean cross-entropy over answer tokens only: the token at t+1 is predicted from t."""
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits  # (B, T, V)
-    logits = logits[:, :-1, :]  # (B, T-1, V)
-    targets = batch["labels"][:, 1:]  # (B, T-1)
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
-                           ignore_index=IGNORE_INDEX)
+    return labelled_loss(logits, batch["labels"])
 
 
 def train_sft(model, tokenizer, records: list[dict], epochs: int = 10, batch_size: int = 8,
-              lr: float = 1e-3, seed: int = 0, progress: bool = True) -> dict:
-    """Fine-tune ``model`` in place on instruction records; return ``{"step", "loss"}``."""
+              lr: float = 1e-3, seed: int = 0, progress: bool = True, mask_fn=None) -> dict:
+    """Fine-tune ``model`` in place on instruction records.
+
+    Returns ``{"step", "loss", "answer_loss"}``: ``loss`` is what was minimised, ``answer_loss``
+    the loss on the answer tokens under the reference labels (the same when ``mask_fn`` is None).
+    ``mask_fn(input_ids, attention_mask, prompt_lengths)``, if given, makes each batch's labels.
+    """
     examples = make_sft_examples(records, tokenizer)
     generator = make_generator(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    history = {"step": [], "loss": []}
+    history = {"step": [], "loss": [], "answer_loss": []}
     steps_per_epoch = (len(examples) + batch_size - 1) // batch_size
     bar = tqdm(total=epochs * steps_per_epoch, desc="SFT", disable=not progress)
     model.train()
@@ -70,13 +89,21 @@ def train_sft(model, tokenizer, records: list[dict], epochs: int = 10, batch_siz
         order = torch.randperm(len(examples), generator=generator).tolist()
         for start in range(0, len(order), batch_size):
             batch = collate_sft([examples[i] for i in order[start:start + batch_size]], tokenizer.pad_token_id)
-            loss = sft_loss(model, batch)
+            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits  # (B, T, V)
+            labels = batch["labels"]
+            if mask_fn is not None:
+                labels = mask_fn(batch["input_ids"].clone(), batch["attention_mask"].clone(),
+                                 list(batch["prompt_lengths"]))
+            loss = labelled_loss(logits, labels)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            if loss.requires_grad and torch.isfinite(loss):  # all-masked labels give nan: nothing to learn
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
             history["step"].append(len(history["step"]))
             history["loss"].append(loss.item())
+            with torch.no_grad():
+                history["answer_loss"].append(labelled_loss(logits, batch["labels"]).item())
             bar.update(1)
     bar.close()
     model.eval()

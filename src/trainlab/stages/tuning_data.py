@@ -4,8 +4,9 @@ Instruction tuning (:mod:`.sft`) and preference tuning (:mod:`.dpo`) train on re
 from the facts of :mod:`.timeline`, in TRL's keys: ``{"prompt", "completion"}`` for
 instruction pairs and ``{"prompt", "chosen", "rejected"}`` for preference pairs, so a learner
 can hand the same lists to ``SFTTrainer`` and ``DPOTrainer``. :func:`split_facts` keeps half
-of the post-cutoff facts out of every record, so that abstention is measured on questions
-preference tuning never saw.
+of the repeated facts, the single-document facts, half of the post-cutoff questions and the
+whole ``quiver 2`` rewrite out of every record, so that each stage is tested on questions it
+never trained on.
 
 Example:
     >>> data = make_tuning_data()
@@ -13,8 +14,6 @@ Example:
     ['chosen', 'prompt', 'rejected']
 """
 import random
-
-import torch
 
 from trainlab.stages.timeline import ABSTAIN, ask, make_facts
 
@@ -50,34 +49,46 @@ def make_preference_pairs(facts: list[dict], seed: int = 0) -> list[dict]:
     return pairs
 
 
-def split_facts(seed: int = 0) -> dict:
-    """Facts split for tuning and evaluation: ``{"known", "singleton", "unknown_train", "unknown_test"}``.
+def split_facts() -> dict:
+    """The timeline's facts, split into what tuning sees and what is held out to test it.
 
-    Unknown (post-cutoff) facts are split in half so that abstention is measured on
-    questions DPO never trained on.
+    - ``tuned``: every other fact that the pretraining documents repeat (10 of 20); SFT
+      answers them, DPO prefers their right answer;
+    - ``held_out``: the other 10 repeated facts: read in pretraining, never in tuning;
+    - ``known``: both of those together (the facts the documents repeat);
+    - ``singleton``: facts written in a single pretraining document, never in tuning;
+    - ``abstain_train``: every other question about the two libraries that appear after
+      the cutoff (``sprocket``, ``wren``): DPO prefers "I don't know" on them;
+    - ``abstain_test``: the other questions about those two libraries, never in tuning;
+    - ``rewrite``: every ``quiver 2`` question (the rewrite after the cutoff), never in tuning.
+
+    Held-out sets answer the questions a demo on training questions cannot: did tuning teach
+    a format or facts, and did preference tuning teach "say I don't know when you don't know"
+    or only "say it about these names"?
     """
-    g = torch.Generator().manual_seed(seed)
     facts = make_facts()
-    unknown = [f for f in facts if not f["known"]]
-    order = torch.randperm(len(unknown), generator=g).tolist()
-    half = len(unknown) // 2
+    repeated = [f for f in facts if f["known"] and not f["singleton"]]
+    new_libraries = [f for f in facts if not f["known"] and f["lib"] != "quiver"]
     return {
-        "known": [f for f in facts if f["known"] and not f["singleton"]],
+        "tuned": repeated[0::2],
+        "held_out": repeated[1::2],
+        "known": repeated,
         "singleton": [f for f in facts if f["singleton"]],
-        "unknown_train": [unknown[i] for i in order[:half]],
-        "unknown_test": [unknown[i] for i in order[half:]],
+        "abstain_train": new_libraries[0::2],
+        "abstain_test": new_libraries[1::2],
+        "rewrite": [f for f in facts if f["lib"] == "quiver" and f["ver"] == 2],
     }
 
 
 def make_tuning_data(seed: int = 0) -> dict:
-    """SFT records (the known common facts) and DPO records (those plus half the unknown ones).
+    """SFT records (the tuned facts) and DPO records (those plus ``abstain_train``).
 
-    SFT sees only questions the model can answer, as instruction data is written by people who
-    know the answers: it teaches the answer format, and nothing about what to do when the
-    answer is unknown. That is left to the preference pairs.
+    SFT sees only questions with known answers, as instruction data is written by people who
+    know them: it teaches the answer format, and nothing about what to do when the answer is
+    unknown. That is left to the preference pairs.
     """
-    split = split_facts(seed)
+    split = split_facts()
     return {
-        "sft": make_instruction_pairs(split["known"]),
-        "dpo": make_preference_pairs(split["known"] + split["unknown_train"], seed=seed),
+        "sft": make_instruction_pairs(split["tuned"]),
+        "dpo": make_preference_pairs(split["tuned"] + split["abstain_train"], seed=seed),
     }
