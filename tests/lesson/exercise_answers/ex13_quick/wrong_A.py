@@ -1,0 +1,3 @@
+# Wrong: option A.
+# Message: best answer|hallucinat
+quick_check = "A"

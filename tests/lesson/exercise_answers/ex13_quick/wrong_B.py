@@ -1,0 +1,3 @@
+# Wrong: option B.
+# Message: best answer|hallucinat
+quick_check = "B"

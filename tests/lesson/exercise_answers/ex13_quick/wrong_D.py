@@ -1,0 +1,3 @@
+# Wrong: option D.
+# Message: best answer|hallucinat
+quick_check = "D"
