@@ -179,6 +179,8 @@ def test_a_wrong_answer_fails_with_a_message_that_names_the_mistake(kernel: Kern
         f"{path.name}: the first failure is a crash, not a message:\n{report(outcomes)}")
     assert re.search(expected[1], str(first.error), re.I | re.S), (
         f"{path.name}: the message does not name the mistake ({expected[1]!r}):\n{report(outcomes)}")
+    assert any(o.hidden for o in failed), (
+        f"{path.name} is wrong, yet it passes the hidden tests:\n{report(outcomes)}")
 
 
 @pytest.mark.parametrize("number", [n for n, e in EXERCISES.items() if e.autograded])

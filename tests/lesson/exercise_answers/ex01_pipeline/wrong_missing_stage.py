@@ -1,3 +1,3 @@
 # Wrong: a stage left out.
-# Message: exactly once.*missing|missing
+# Message: missing \['training data'\]
 pipeline = ["pretraining", "instruction tuning", "preference tuning"]

@@ -1,3 +1,3 @@
 # Wrong: preference tuning before instruction tuning.
-# Message: preference tuning.*instruction tuning|instruction tuning.*preference tuning
+# Message: goes through 'instruction tuning' first
 pipeline = ["pretraining", "training data", "preference tuning", "instruction tuning"]

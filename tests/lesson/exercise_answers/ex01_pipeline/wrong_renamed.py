@@ -1,3 +1,3 @@
 # Wrong: the stages renamed instead of the given strings.
-# Message: not among
+# Message: are not among
 pipeline = ["Data", "Pretraining", "SFT", "RLHF"]

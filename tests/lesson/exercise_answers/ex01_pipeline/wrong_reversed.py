@@ -1,3 +1,3 @@
 # Wrong: the whole order reversed.
-# Message: pretrain
+# Message: tuning starts from a pretrained model
 pipeline = ["preference tuning", "instruction tuning", "pretraining", "training data"]

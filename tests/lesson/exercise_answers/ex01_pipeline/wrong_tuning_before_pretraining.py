@@ -1,3 +1,3 @@
 # Wrong: instruction tuning before pretraining.
-# Message: instruction tuning.*pretrain|pretrain.*instruction tuning
+# Message: tuning starts from a pretrained model
 pipeline = ["training data", "instruction tuning", "pretraining", "preference tuning"]

@@ -1,5 +1,5 @@
 # Wrong: the right value, returned with .item(): a float that cannot be back-propagated.
-# Message: 0-d torch tensor|gradient
+# Message: 0-d torch tensor
 import torch.nn.functional as F
 
 

@@ -1,5 +1,5 @@
 # Wrong: computed in NumPy and returned as a float: no gradient, so it cannot train a model.
-# Message: 0-d torch tensor|gradient
+# Message: 0-d torch tensor
 import numpy as np
 
 

@@ -1,5 +1,5 @@
 # Wrong: the right value wrapped in a new tensor, cut off from the gradient.
-# Message: gradient
+# Message: cut off from the gradient
 import torch
 import torch.nn.functional as F
 

@@ -1,5 +1,5 @@
 # Wrong: exact deduplication only, no quality heuristics.
-# Message: noise|repeat|short
+# Message: 'noise' documents \(encoding junk\) dropped
 def curate(texts):
     seen, keep = set(), []
     for text in texts:

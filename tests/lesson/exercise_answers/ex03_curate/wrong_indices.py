@@ -1,5 +1,5 @@
 # Wrong: returns the indices of the kept documents instead of one True/False per document.
-# Message: one True/False per document|one decision per document
+# Message: one True/False per document
 def curate(texts):
     seen, kept = set(), []
     for i, text in enumerate(texts):

@@ -1,5 +1,5 @@
 # Wrong: keeps the last copy of a duplicate instead of the first.
-# Message: first copy|later copy
+# Message: keep the first copy
 def curate(texts):
     last = {text: i for i, text in enumerate(texts)}
     keep = []

@@ -1,5 +1,5 @@
 # Wrong: good heuristics, but duplicates are kept.
-# Message: duplicate
+# Message: keep the first copy
 def curate(texts):
     keep = []
     for text in texts:

@@ -1,5 +1,5 @@
 # Wrong: deduplication, length and symbols, but pages that repeat one line are kept.
-# Message: repeat
+# Message: 'repeat' documents \(pages that repeat one line\) dropped
 def curate(texts):
     seen, keep = set(), []
     for text in texts:

@@ -1,5 +1,5 @@
 # Wrong: labels come back as floats (cross-entropy needs integer class labels).
-# Message: dtype|integer|long
+# Message: keep input_ids's dtype
 
 
 def mask_labels(input_ids, attention_mask, prompt_lengths):

@@ -1,5 +1,5 @@
 # Wrong: writes -100 into input_ids itself.
-# Message: input_ids|copy|clone
+# Message: work on a copy
 def mask_labels(input_ids, attention_mask, prompt_lengths):
     labels = input_ids
     for b, n in enumerate(prompt_lengths):

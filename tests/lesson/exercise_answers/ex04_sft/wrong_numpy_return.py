@@ -1,5 +1,5 @@
 # Wrong: returns a NumPy array, not a tensor.
-# Message: tensor
+# Message: return a torch tensor
 import numpy as np
 
 

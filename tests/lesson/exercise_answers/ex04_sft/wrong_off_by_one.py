@@ -1,5 +1,5 @@
 # Wrong: masks one token too many (the first response token too).
-# Message: response|first.*response|prompt
+# Message: response positions \[3\] should keep their token ids
 def mask_labels(input_ids, attention_mask, prompt_lengths):
     labels = input_ids.clone()
     for b, n in enumerate(prompt_lengths):

@@ -1,5 +1,5 @@
 # Wrong: beta multiplies the policy terms only.
-# Message: beta|reference
+# Message: beta multiplies the policy terms only
 import torch.nn.functional as F
 
 

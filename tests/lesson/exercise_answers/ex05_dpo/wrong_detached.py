@@ -1,5 +1,5 @@
 # Wrong: the value is right but rebuilt as a new tensor, cut off from the gradient.
-# Message: gradient|backward|graph|detach
+# Message: cut off from the gradient
 import torch
 import torch.nn.functional as F
 

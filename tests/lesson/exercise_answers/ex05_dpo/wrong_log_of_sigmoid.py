@@ -1,5 +1,5 @@
 # Wrong: log(sigmoid(m)), which underflows to log(0) for large negative margins.
-# Message: logsigmoid|underflow
+# Message: use logsigmoid
 import torch
 
 

@@ -1,5 +1,5 @@
 # Wrong: beta left out.
-# Message: beta
+# Message: beta is left out
 import torch.nn.functional as F
 
 

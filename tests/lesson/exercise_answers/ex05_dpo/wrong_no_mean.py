@@ -1,5 +1,5 @@
 # Wrong: one loss per pair, not their mean.
-# Message: scalar|one number|single
+# Message: return a scalar tensor
 import torch.nn.functional as F
 
 

@@ -1,5 +1,5 @@
 # Wrong: the reference model's log-probabilities are ignored.
-# Message: reference
+# Message: reference log-probabilities are left out
 import torch.nn.functional as F
 
 

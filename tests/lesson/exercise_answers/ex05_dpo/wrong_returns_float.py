@@ -1,5 +1,5 @@
 # Wrong: returns a Python float, which training cannot call .backward() on.
-# Message: tensor
+# Message: return a scalar tensor
 import torch.nn.functional as F
 
 

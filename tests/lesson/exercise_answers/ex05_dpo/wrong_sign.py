@@ -1,5 +1,5 @@
 # Wrong: rejected minus chosen.
-# Message: sign
+# Message: sign of the margin
 import torch.nn.functional as F
 
 

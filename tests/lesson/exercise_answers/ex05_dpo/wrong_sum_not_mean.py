@@ -1,5 +1,5 @@
 # Wrong: summed over pairs instead of averaged.
-# Message: mean|sum|average
+# Message: take the mean
 import torch.nn.functional as F
 
 

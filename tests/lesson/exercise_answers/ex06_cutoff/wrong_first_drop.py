@@ -1,5 +1,5 @@
 # Wrong: the period before the first one that falls below the bar.
-# Message: last period
+# Message: last period at or above
 def estimate_cutoff(accuracy, chance):
     bar = chance + (accuracy.max() - chance) / 2
     previous = None

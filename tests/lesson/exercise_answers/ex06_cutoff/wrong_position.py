@@ -1,5 +1,5 @@
 # Wrong: returns the position of the period, not the period itself.
-# Message: label|index|position
+# Message: position of 2019, not the period
 import numpy as np
 
 

@@ -1,5 +1,5 @@
 # Wrong: counts the texts that mention an option, not how often it occurs.
-# Message: every occurrence|how often|occurrences
+# Message: count every occurrence
 import re
 
 import numpy as np

@@ -1,5 +1,5 @@
 # Wrong: options that never occur are left out of the Series.
-# Message: never occur|share of 0
+# Message: never occur
 import re
 from collections import Counter
 

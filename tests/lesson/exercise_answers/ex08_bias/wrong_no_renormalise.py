@@ -1,5 +1,5 @@
 # Wrong: exponentiates the log-probabilities but does not renormalise over the options.
-# Message: renormal|sum to 1|softmax
+# Message: renormalise over the options
 import re
 
 import numpy as np

@@ -1,5 +1,5 @@
 # Wrong: divides the log-probabilities by their sum instead of taking a softmax.
-# Message: softmax
+# Message: exponentiates first
 import re
 
 import pandas as pd

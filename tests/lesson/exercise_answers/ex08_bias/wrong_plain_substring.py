@@ -1,5 +1,5 @@
 # Wrong: counts plain substrings, so "import os" also counts os.path and ossaudiodev.
-# Message: whole word|os\.path|ossaudiodev
+# Message: match whole words only
 import numpy as np
 import pandas as pd
 

@@ -1,5 +1,5 @@
 # Wrong: returns plain dicts instead of pandas Series.
-# Message: Series
+# Message: return a pandas Series
 import math
 import re
 

@@ -1,5 +1,5 @@
 # Wrong: \b alone counts "import os.path" as os.
-# Message: os\.path|whole word|dot
+# Message: followed by a dot
 import re
 
 import numpy as np

@@ -1,5 +1,5 @@
 # Wrong: abstaining is charged the penalty.
-# Message: abstain
+# Message: abstaining should score 0
 def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
     if abstain:
         return -wrong_penalty

@@ -1,5 +1,5 @@
 # Wrong: "answer when more likely right than wrong", whatever the penalty.
-# Message: break-even
+# Message: only when a wrong answer costs 1
 def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
     return 0.0 if abstain else p_correct - (1 - p_correct) * wrong_penalty
 

@@ -1,5 +1,5 @@
 # Wrong: break-even as 1 / (1 + penalty).
-# Message: break-even
+# Message: that is 1 / \(1 \+ penalty\)
 def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
     return 0.0 if abstain else p_correct - (1 - p_correct) * wrong_penalty
 

@@ -1,5 +1,5 @@
 # Wrong: the penalty for a wrong answer is ignored.
-# Message: penal
+# Message: the penalty is ignored
 def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
     return 0.0 if abstain else p_correct
 

@@ -1,5 +1,5 @@
 # Wrong: every parameter name counts, positional-only ones and *args too.
-# Message: positional-only
+# Message: positional-only parameters cannot be passed by keyword
 import inspect
 
 

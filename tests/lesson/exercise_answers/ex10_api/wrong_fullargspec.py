@@ -1,5 +1,5 @@
 # Wrong: getfullargspec mixes positional-only parameters in with the others.
-# Message: positional-only
+# Message: positional-only parameters cannot be passed by keyword
 import inspect
 
 

@@ -1,5 +1,5 @@
 # Wrong: a **kwargs parameter is treated as one more name.
-# Message: \*\*kwargs|any keyword
+# Message: \*\*kwargs parameter accepts any keyword
 import inspect
 
 

@@ -1,5 +1,5 @@
 # Wrong: returns the accepted names instead of the invented ones.
-# Message: accepts|invented|not accept
+# Message: accepts sep and header but not fast_mode
 import inspect
 
 

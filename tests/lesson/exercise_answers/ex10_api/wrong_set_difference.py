@@ -1,5 +1,5 @@
 # Wrong: a set difference loses the order of the keywords.
-# Message: order
+# Message: in the order given
 import inspect
 
 

@@ -1,5 +1,5 @@
 # Wrong: the name of a *args parameter is taken as a keyword it accepts.
-# Message: \*args
+# Message: \*args does not accept keywords
 import inspect
 
 

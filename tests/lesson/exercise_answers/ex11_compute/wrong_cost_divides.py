@@ -1,5 +1,5 @@
 # Wrong: hours divided by the price instead of multiplied.
-# Message: price|times|multipl
+# Message: hours times the price, not hours divided
 def training_flops(n_params, n_tokens):
     return 6 * n_params * n_tokens
 

@@ -1,5 +1,5 @@
 # Wrong: the cost ignores the price argument and assumes $2 an hour.
-# Message: price
+# Message: times the price per hour
 def training_flops(n_params, n_tokens):
     return 6 * n_params * n_tokens
 

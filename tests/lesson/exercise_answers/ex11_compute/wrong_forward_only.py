@@ -1,5 +1,5 @@
 # Wrong: 2 * N * D, the forward pass only.
-# Message: 6|backward|third
+# Message: forward pass only
 def training_flops(n_params, n_tokens):
     return 2 * n_params * n_tokens
 

@@ -1,5 +1,5 @@
 # Wrong: divides by 60 once: GPU-minutes.
-# Message: 60|minutes|hours
+# Message: GPU-minutes
 def training_flops(n_params, n_tokens):
     return 6 * n_params * n_tokens
 

@@ -1,5 +1,5 @@
 # Wrong: GPU-seconds reported as GPU-hours.
-# Message: 3600|seconds
+# Message: GPU-seconds
 def training_flops(n_params, n_tokens):
     return 6 * n_params * n_tokens
 

@@ -1,5 +1,5 @@
 # Wrong: 20 parameters per token instead of 20 tokens per parameter.
-# Message: 20 (training )?tokens per parameter|20 per parameter
+# Message: multiply by 20, not divide
 def training_flops(n_params, n_tokens):
     return 6 * n_params * n_tokens
 

@@ -1,5 +1,5 @@
 # Wrong: the output layer is counted even when it is tied to the embedding table.
-# Message: tied|tie_word_embeddings|output layer
+# Message: tied to the embedding table
 def count_parameters(config):
     d, v = config["hidden_size"], config["vocab_size"]
     kv = config["num_key_value_heads"] * (d // config["num_attention_heads"])

@@ -1,5 +1,5 @@
 # Wrong: key and value projections counted hidden x hidden (no grouped KV heads).
-# Message: key.*value|num_key_value_heads|grouped
+# Message: num_key_value_heads × head_dim
 def count_parameters(config):
     d, v = config["hidden_size"], config["vocab_size"]
     block = 4 * d * d + 3 * d * config["intermediate_size"] + 2 * d

@@ -1,5 +1,5 @@
 # Wrong: the output layer is never counted, even when it is a separate matrix.
-# Message: tied|tie_word_embeddings|output layer|untied
+# Message: separate matrix when tie_word_embeddings is false
 def count_parameters(config):
     d, v = config["hidden_size"], config["vocab_size"]
     kv = config["num_key_value_heads"] * (d // config["num_attention_heads"])

@@ -1,5 +1,5 @@
 # Wrong: the final normalisation vector is missing.
-# Message: final norm|norm
+# Message: final normalisation vector is missing
 def count_parameters(config):
     d, v = config["hidden_size"], config["vocab_size"]
     kv = config["num_key_value_heads"] * (d // config["num_attention_heads"])

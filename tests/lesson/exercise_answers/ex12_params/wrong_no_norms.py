@@ -1,5 +1,5 @@
 # Wrong: normalisation vectors left out.
-# Message: norm
+# Message: normalisation vectors per block
 def count_parameters(config):
     d, v = config["hidden_size"], config["vocab_size"]
     kv = config["num_key_value_heads"] * (d // config["num_attention_heads"])

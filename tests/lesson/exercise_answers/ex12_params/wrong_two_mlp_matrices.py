@@ -1,5 +1,5 @@
 # Wrong: a plain two-matrix MLP instead of the gated one with three.
-# Message: three|MLP|gate
+# Message: three hidden × intermediate matrices
 def count_parameters(config):
     d, v = config["hidden_size"], config["vocab_size"]
     kv = config["num_key_value_heads"] * (d // config["num_attention_heads"])

@@ -1,3 +1,3 @@
 # Wrong: option B.
-# Message: best answer|hallucinat
+# Message: Not the best answer
 quick_check = "B"

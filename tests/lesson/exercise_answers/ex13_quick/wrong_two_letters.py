@@ -1,3 +1,3 @@
 # Wrong: two letters.
-# Message: one of
+# Message: answer with one of
 quick_check = "C, D"
