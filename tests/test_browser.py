@@ -434,6 +434,11 @@ def test_run_all_goes_through_unanswered_exercises(chromium: Path, tmp_path: Pat
                 type_answer(page, cells.nth(i), wrong[nbgrader_meta(cell)["grade_id"]])
         run_all(page)
         ran = saved_notebook(page, lab)
+        # What a learner sees under an exercise not answered yet.
+        unanswered = next(i for i, c in enumerate(nb["cells"])
+                          if nbgrader_meta(c).get("grade_id") == "ex03_curate_visible")
+        cells.nth(unanswered).scroll_into_view_if_needed()
+        cells.nth(unanswered).screenshot(path=str(ARTIFACTS / "browser-run-all-unanswered.png"))
 
     skipped = [cell_label(ran, i) for i, c in enumerate(ran["cells"])
                if c["cell_type"] == "code" and c.get("execution_count") is None]
