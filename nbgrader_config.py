@@ -30,8 +30,14 @@ c.Execute.timeout = 120
 c.Execute.allow_errors = True
 c.Execute.interrupt_on_timeout = True
 
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# What an answer cell holds until the student writes the answer. Inside a function the stub is
+# the function's body, so defining it still works and calling it raises; the exercise's test
+# cells then say, in words, that it is not answered yet (trainlab.lesson.expectations.require).
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE: replace these two lines with your answer.\n"
+              'raise NotImplementedError("not answered yet: write your answer in place of this line")'
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE: replace this line with your answer (it is graded by hand)."
 
 # Feedback must not show the hidden tests (nbgrader issue #917): their code is cleared, and
 # the tracebacks that would quote it are cut to the exception's message. The same list is

@@ -42,21 +42,19 @@ def replace_answer(nb: dict, answer_id: str, code: str) -> None:
 
 
 PARTIAL_ANSWERS = {
-    # right: full marks for exercise 1
-    "ex1_pipeline_answer": 'pipeline = ["pretraining", "training data", "instruction tuning", "preference tuning"]',
+    # right (the table's order; "training data" first is right too): full marks for exercise 1
+    "ex01_pipeline_answer": 'pipeline = ["pretraining", "training data", "instruction tuning", "preference tuning"]',
     # right on small logits, overflows on large ones: visible tests pass, hidden ones fail
-    "ex2_loss_answer": """
+    "ex02_loss_answer": """
 def next_token_loss(logits, token_ids):
-    logits = np.asarray(logits, dtype=float)
-    probs = np.exp(logits[:, :-1]) / np.exp(logits[:, :-1]).sum(-1, keepdims=True)
-    picked = np.take_along_axis(probs, np.asarray(token_ids)[:, 1:, None], -1)[..., 0]
-    return float(-np.log(picked).mean())
+    probs = torch.exp(logits[:, :-1]) / torch.exp(logits[:, :-1]).sum(-1, keepdim=True)
+    return -torch.log(probs.gather(-1, token_ids[:, 1:].unsqueeze(-1))).mean()
 
 def perplexity(loss):
-    return float(np.exp(loss))
+    return math.exp(float(loss))
 """,
     # ignores the penalty: passes the visible right/wrong cases, fails the hidden ones
-    "ex4_guess_answer": """
+    "ex09_guess_answer": """
 def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
     return 0.0 if abstain else p_correct
 
@@ -64,7 +62,7 @@ def break_even_confidence(wrong_penalty):
     return wrong_penalty / (1 + wrong_penalty)
 """,
 }
-PARTIAL_SCORE = 2 + 2 + 1  # ex1 both cells, ex2 visible cell, ex4 visible cell
+PARTIAL_SCORE = 2 + 2 + 1  # exercise 1 both cells, exercise 2 visible cell, exercise 9 visible cell
 
 
 @pytest.fixture(scope="module")
@@ -115,14 +113,14 @@ def test_free_text_answer_waits_for_a_human(course: Path):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         sub = gb.find_submission_notebook(NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, "solution")
         manual = [g.name for g in sub.grades if g.needs_manual_grade]
-    assert manual == ["ex3_cutoff_text"]
+    assert manual == ["ex07_cutoff_text"]
 
 
 def test_feedback_hides_hidden_tests_and_keys(course: Path):
     for student in ["solution", "blank", "partial"]:
         html = (course / "feedback" / student / ASSIGNMENT / "lesson02.html").read_text()
         assert "Exercise 2" in html
-        for secret in ["BEGIN HIDDEN TESTS", "_key =", "_ref =", "hashlib", "65df1916", "7fb2ead6"]:
+        for secret in ["BEGIN HIDDEN TESTS", "_key =", "_ref =", "hashlib", "2678ddb7", "7fb2ead6"]:
             assert secret not in html, (student, secret)
 
 

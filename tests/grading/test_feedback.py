@@ -53,7 +53,7 @@ def test_nbgrader_and_the_grading_command_run_the_same_feedback_steps(tmp_path):
 
 
 def test_an_error_that_quotes_a_hidden_test_is_replaced_message_and_all():
-    cell = lesson_cell("ex2_loss_hidden")
+    cell = lesson_cell("ex02_loss_hidden")
     hidden = hidden_lines(cell.source)[-1]
     cell.outputs = [error("perplexity is not exp(loss)", "\x1b[0;32m----> 24\x1b[0m " + hidden)]
     text = json.dumps(feedback(cell).outputs)
@@ -61,7 +61,7 @@ def test_an_error_that_quotes_a_hidden_test_is_replaced_message_and_all():
 
 
 def test_a_visible_test_keeps_its_message_and_loses_its_traceback():
-    cell = lesson_cell("ex2_loss_visible")
+    cell = lesson_cell("ex02_loss_visible")
     quoted = "----> 4 expect_close(\"loss of a uniform guess over 10 tokens\", next_token_loss(uniform, ids), ...)"
     cell.outputs = [error("loss of a uniform guess: you have 4.6, expected about 2.3", quoted),
                     nbformat.v4.new_output("stream", name="stdout", text="printed before the error\n")]

@@ -3,7 +3,14 @@ import re
 
 import pytest
 
-from trainlab.lesson.expectations import NotAnsweredError, expect_choice, expect_close, expect_permutation, require
+from trainlab.lesson.expectations import (
+    NotAnsweredError,
+    answered,
+    expect_choice,
+    expect_close,
+    expect_permutation,
+    require,
+)
 
 
 def test_close_passes_within_tolerance():
@@ -17,9 +24,32 @@ def test_close_names_the_slip(got, hint):
         expect_close("x", got, 1.0)
 
 
-def test_require_says_to_run_the_answer_cell():
-    with pytest.raises(NotAnsweredError, match="run the answer cell"):
+def test_close_names_a_given_slip_before_a_ratio():
+    with pytest.raises(AssertionError, match="summed: take the mean"):
+        expect_close("loss", 6.9, 2.3, rtol=1e-3, slips={"summed: take the mean": 6.9})
+
+
+def stub(x):
+    """nbgrader's stub, as the release's answer cells hold it."""
+    # YOUR CODE HERE: replace these two lines with your answer.
+    raise NotImplementedError("not answered yet: write your answer in place of this line")
+
+
+def written(x):
+    raise NotImplementedError("an answer that raises on purpose after doing work") if x else None
+
+
+def test_answered_tells_a_stub_from_an_answer():
+    assert not answered(stub)
+    assert answered(written) and answered(len) and answered(3)
+
+
+def test_require_says_what_to_do_for_a_missing_or_stub_answer():
+    with pytest.raises(NotAnsweredError, match="not defined yet.*YOUR CODE HERE.*run that cell"):
         require(["f"], {})
+    with pytest.raises(NotAnsweredError, match="stub is not answered yet.*YOUR CODE HERE"):
+        require(["stub"], {"stub": stub})
+    require(["written"], {"written": written})
 
 
 def test_choice_and_permutation():

@@ -1,0 +1,2 @@
+# Right: the data is chosen and cleaned before pretraining reads it.
+pipeline = ["training data", "pretraining", "instruction tuning", "preference tuning"]

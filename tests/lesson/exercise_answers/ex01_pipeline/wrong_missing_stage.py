@@ -1,0 +1,3 @@
+# Wrong: a stage left out.
+# Message: missing \['training data'\]
+pipeline = ["pretraining", "instruction tuning", "preference tuning"]

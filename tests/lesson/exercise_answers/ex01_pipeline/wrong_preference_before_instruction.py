@@ -1,0 +1,3 @@
+# Wrong: preference tuning before instruction tuning.
+# Message: goes through 'instruction tuning' first
+pipeline = ["pretraining", "training data", "preference tuning", "instruction tuning"]

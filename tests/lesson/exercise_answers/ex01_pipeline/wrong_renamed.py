@@ -1,0 +1,3 @@
+# Wrong: the stages renamed instead of the given strings.
+# Message: are not among
+pipeline = ["Data", "Pretraining", "SFT", "RLHF"]

@@ -1,0 +1,12 @@
+# Wrong: summed over positions instead of averaged.
+# Message: take the mean
+import torch.nn.functional as F
+
+
+def next_token_loss(logits, token_ids):
+    vocab = logits.shape[-1]
+    return F.cross_entropy(logits[:, :-1].reshape(-1, vocab), token_ids[:, 1:].reshape(-1), reduction="sum")
+
+
+def perplexity(loss):
+    return 2.718281828459045 ** float(loss)

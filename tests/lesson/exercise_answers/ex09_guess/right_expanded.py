@@ -1,0 +1,7 @@
+# Right: the expected score expanded as p * (1 + penalty) - penalty.
+def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
+    return 0 if abstain else p_correct * (1 + wrong_penalty) - wrong_penalty
+
+
+def break_even_confidence(wrong_penalty):
+    return 1 - 1 / (1 + wrong_penalty)

@@ -1,0 +1,8 @@
+# Wrong: the break-even confidence equals the penalty.
+# Message: penalty / \(1 \+ penalty\)
+def expected_score(p_correct, wrong_penalty=0.0, abstain=False):
+    return 0.0 if abstain else p_correct - (1 - p_correct) * wrong_penalty
+
+
+def break_even_confidence(wrong_penalty):
+    return wrong_penalty

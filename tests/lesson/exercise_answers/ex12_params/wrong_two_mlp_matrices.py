@@ -1,0 +1,8 @@
+# Wrong: a plain two-matrix MLP instead of the gated one with three.
+# Message: three hidden × intermediate matrices
+def count_parameters(config):
+    d, v = config["hidden_size"], config["vocab_size"]
+    kv = config["num_key_value_heads"] * (d // config["num_attention_heads"])
+    block = 2 * d * d + 2 * d * kv + 2 * d * config["intermediate_size"] + 2 * d
+    head = 0 if config["tie_word_embeddings"] else v * d
+    return v * d + config["num_hidden_layers"] * block + d + head

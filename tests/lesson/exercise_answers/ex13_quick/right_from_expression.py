@@ -1,0 +1,2 @@
+# Right: built by an expression.
+quick_check = "ABCD"[2]

@@ -1,0 +1,2 @@
+# Right: the letter.
+quick_check = "C"

@@ -1,0 +1,2 @@
+# Right: lower case, with spaces around it.
+quick_check = " c "

@@ -1,0 +1,3 @@
+# Wrong: option A.
+# Message: Not the best answer
+quick_check = "A"

@@ -1,0 +1,3 @@
+# Wrong: option B.
+# Message: Not the best answer
+quick_check = "B"

@@ -1,0 +1,3 @@
+# Wrong: option D.
+# Message: Not the best answer
+quick_check = "D"

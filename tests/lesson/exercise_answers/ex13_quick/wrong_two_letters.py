@@ -1,0 +1,3 @@
+# Wrong: two letters.
+# Message: answer with one of
+quick_check = "C, D"
