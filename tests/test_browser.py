@@ -553,8 +553,15 @@ def test_students_do_not_get_the_instructor_tools(chromium: Path, tmp_path: Path
 
 # --------------------------------------------------------------------------- widget helpers
 
+SI = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
+
+
 def num(text: str) -> float:
-    return float(text.replace(",", ""))
+    """A number as a widget shows it: "1,234.5", "1.23e+8" or an SI readout like "136M"."""
+    text = text.strip().replace(",", "")
+    if text and text[-1] in SI:
+        return float(text[:-1]) * SI[text[-1]]
+    return float(text)
 
 
 def follows(m: re.Match, shown: str, before: re.Match, shown_before: str) -> bool:

@@ -64,7 +64,7 @@ CHROMIUM_ARGS = [
 GRADE_COMMAND = "./course grade"
 
 # Exercise 1 as the students answer it: the source's solution, and a wrong order.
-EXERCISE = "ex1_pipeline_answer"
+EXERCISE = "ex01_pipeline_answer"
 WRONG_ANSWER = 'pipeline = ["preference tuning", "instruction tuning", "training data", "pretraining"]'
 FREE_TEXT = {
     "right": "The training data was collected before 3.0 shipped, and training rewards confident "
