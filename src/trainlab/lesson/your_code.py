@@ -165,6 +165,7 @@ def plot_sft(runs: list[Run]):
         if run.ok:
             ax.plot(run.history["step"], run.history["answer_loss"], style, label=run.label)
     ax.set(xlabel="step", ylabel="nats per answer token", title="Loss on the answers while tuning")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=8)
     return fig
 
@@ -200,5 +201,6 @@ def plot_dpo(runs: list[Run]):
             ax.plot(run.history["step"], run.history["reward_margin"], style, label=run.label)
     ax.axhline(0, color="grey", lw=0.8)
     ax.set(xlabel="step", ylabel="reward margin", title="Chosen minus rejected reward while tuning")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=8)
     return fig

@@ -88,9 +88,13 @@ def plot_parameter_counts(counts: pd.DataFrame, ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-    ax.barh(counts["component"], counts["parameters"] / 1e6)
+        _, ax = plt.subplots(figsize=(8, 3), layout="constrained")
+    millions = counts["parameters"] / 1e6
+    bars = ax.barh(counts["component"], millions)
+    ax.bar_label(bars, labels=[f"{m:.2f}M" if m < 1 else f"{m:.1f}M" for m in millions],
+                 fontsize=8, padding=3)
     ax.invert_yaxis()
+    ax.set_xlim(0, millions.max() * 1.15)
     ax.set_xlabel("parameters (millions)")
     ax.set_title(f"{counts['parameters'].sum() / 1e6:.1f}M parameters by component")
     return ax
