@@ -209,16 +209,21 @@ def install_shared_env(env: Path, src: Path, exchange: Path, course_id: str) -> 
                             copy_function=link_or_copy)
     # The library from the hub's copy of the source (an editable install points at the checkout).
     write_new(site / "trainlab.pth", f"{src}\n")
-    # Console scripts (jupyter, nbgrader...) name their interpreter on their first line.
+    # Console scripts (jupyter, nbgrader...) name their interpreter on their first line or,
+    # where its path holds a space, in the /bin/sh trampoline pip writes on the first three.
     old = f"#!{here / 'bin'}/python"
+    trampoline = "#!/bin/sh\n'''exec' " + f'"{here / "bin"}/python" '
     for script in (here / "bin").iterdir():
         dest = env / "bin" / script.name
         if dest.exists() or script.is_symlink() or not script.is_file():
             continue
         try:
-            first, _, rest = script.read_text().partition("\n")
+            text = script.read_text()
         except UnicodeDecodeError:
             continue
+        if text.startswith(trampoline):
+            text = old + "\n" + text.split("\n", 3)[3]
+        first, _, rest = text.partition("\n")
         if first.startswith(old):
             write_new(dest, f"#!{env / 'bin' / 'python'}\n{rest}", 0o755)
     # ./course checks this stamp before it uses an environment (COURSE_VENV).
