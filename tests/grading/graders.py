@@ -108,15 +108,20 @@ def shared_venv(dest, owner, src):
     if python is None:
         pytest.skip("no Python %d.%d that %s can run" % (*sys.version_info[:2], owner))
     site = sysconfig.get_paths()["purelib"]
-    if run_as(owner, ["test", "-r", os.path.join(site, "nbgrader", "__init__.py")]).returncode:
-        pytest.skip("%s cannot read the installed packages in %s" % (owner, site))
+    readable = run_as(owner, ["test", "-r", os.path.join(site, "nbgrader", "__init__.py")]).returncode == 0
     subprocess.run([python, "-m", "venv", "--without-pip", dest], check=True)
     own_site = os.path.join(dest, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    if not readable:
+        # The installed packages sit where owner cannot enter (a clone in a home folder of mode
+        # 700): hard-link them into owner's environment (instant on one file system).
+        shutil.copytree(site, own_site, symlinks=True, dirs_exist_ok=True, copy_function=link_or_copy,
+                        ignore=lambda folder, names: [n for n in names if n.startswith("__editable__")])
     # .pth files are read in name order: the copied package first, then the shared libraries.
     with open(os.path.join(own_site, "0-course-src.pth"), "w") as f:
         f.write(src + "\n")
-    with open(os.path.join(own_site, "1-shared-site.pth"), "w") as f:
-        f.write("import site; site.addsitedir(%r)\n" % site)
+    if readable:
+        with open(os.path.join(own_site, "1-shared-site.pth"), "w") as f:
+            f.write("import site; site.addsitedir(%r)\n" % site)
     bin_dir = os.path.dirname(sys.executable)
     for name in os.listdir(bin_dir):
         path, target = os.path.join(bin_dir, name), os.path.join(dest, "bin", name)
@@ -131,7 +136,19 @@ def shared_venv(dest, owner, src):
                 f.write(b"#!/bin/sh\n'''exec' \"" + python + b"\" \"$0\" \"$@\"\n' '''\n" + rest)
             os.chmod(target, 0o755)
     # nbconvert's templates (feedback) live in the environment's share/ folder.
-    os.symlink(os.path.join(sys.prefix, "share"), os.path.join(dest, "share"))
+    if readable:
+        os.symlink(os.path.join(sys.prefix, "share"), os.path.join(dest, "share"))
+    else:
+        shutil.copytree(os.path.join(sys.prefix, "share"), os.path.join(dest, "share"), symlinks=True,
+                        copy_function=link_or_copy)
+
+
+def link_or_copy(src, dst):
+    """Hard-link (instant, no space); copy across file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def course_clone(tmp, owner, copy_source=True):
