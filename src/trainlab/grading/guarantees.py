@@ -45,7 +45,8 @@ GUARANTEES = (
         "runs as uid 1000 in its own user namespace with no capabilities, cannot create "
         "further user namespaces, and gets no file descriptor of the grader's.",
         ("trainlab.grading.sandbox.bwrap_args", "trainlab.grading.sandbox.readable_paths",
-         "trainlab.grading.zygote.drop_capabilities", "trainlab.grading.zygote.become_kernel"),
+         "trainlab.grading.kernel_fork.drop_capabilities",
+         "trainlab.grading.kernel_fork.become_kernel"),
         ("tests/grading/test_round.py::test_nothing_escaped_the_sandbox",
          "tests/grading/test_sandbox.py::test_the_sandbox_world")),
     Guarantee(
@@ -54,10 +55,10 @@ GUARANTEES = (
         "killed after it; the zygote that kernels are forked from never runs student code, "
         "is not visible from a sandbox (another PID namespace) and cannot be changed by a "
         "kernel (copy-on-write). Private copies are made per submission and removed after.",
-        ("trainlab.grading.zygote.spawn", "trainlab.grading.worker.grade",
+        ("trainlab.grading.kernel_fork.spawn", "trainlab.grading.worker.grade",
          "trainlab.grading.workspace.prepare_private_course"),
         ("tests/grading/test_round.py::test_nothing_escaped_the_sandbox",
-         "tests/grading/test_zygote.py::test_kernels_do_not_share_state")),
+         "tests/grading/test_kernel_fork.py::test_kernels_do_not_share_state")),
     Guarantee(
         "time",
         "A cell is interrupted after the cell time limit and the next cells still run; past "

@@ -1,4 +1,4 @@
-"""Write one submission's grades into the course's real gradebook.
+"""Bring one finished submission into the course: grades, autograded notebook, feedback.
 
 Only the parent process of a round writes to the real gradebook, one submission at a
 time, whatever order the workers finish in: a single writer cannot lose or double a row,
@@ -6,16 +6,23 @@ and it works the same for SQLite and for a server database such as PostgreSQL. A
 submission that could not be graded at all gets an explicit 0 on every cell (and no
 manual-grading flag), never a missing row.
 
+``record_submission`` does it all for one submission as the round sees it: merges its
+grades, copies its autograded notebook and feedback from its private course into the course,
+and returns its ``Outcome`` (``report``), the line the round reports.
+
 Example:
     scores = merge_submission(course, "lesson02", "alice", private_db_url, timestamp)
     scores["lesson02", "test_loss"]   # (auto_score, max_score)
 """
 import os
+import shutil
 import warnings
 
 from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
+
+from .report import describe_outcome
 
 
 def read_timestamp(submission_dir):
@@ -65,6 +72,30 @@ def merge_submission(course, assignment, student, private_db_url, timestamp):
         return {(nb.name, grade.name): (grade.score, grade.max_score)
                 for nb in gb.find_submission(assignment, student).notebooks
                 for grade in nb.grades}
+
+
+def publish_outputs(course, template, private):
+    """Copy the private autograded notebook and feedback into the course."""
+    for kind in ("autograded", "feedback"):
+        src = os.path.join(private.folder, "course", kind, private.student, template.assignment)
+        dest = os.path.join(course.root, getattr(course, kind), private.student,
+                            template.assignment)
+        if os.path.isdir(dest):
+            shutil.rmtree(dest)
+        if os.path.isdir(src):
+            shutil.copytree(src, dest)
+
+
+def record_submission(course, template, student, private, result, limits):
+    """Merge one finished submission into the gradebook and describe it."""
+    db = os.path.join(private.folder, "course", "gradebook.db")
+    graded = not private.fatal and result.autograde_ok
+    submission_dir = os.path.join(course.root, course.submitted, student, template.assignment)
+    scores = merge_submission(course, template.assignment, student,
+                              "sqlite:///" + db if graded else None,
+                              read_timestamp(submission_dir))
+    publish_outputs(course, template, private)
+    return describe_outcome(private, result, scores, template, limits)
 
 
 def export_grades(course, csv_path):

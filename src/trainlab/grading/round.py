@@ -1,15 +1,17 @@
 """One grading round: every submission in ``submitted/`` graded, in parallel, in a sandbox.
 
-``grade_round`` builds the assignment's template from ``source/``, makes sure the real
-gradebook knows it, starts a pool of long-lived workers (``worker``: nbgrader loaded once
-each), and hands them the submissions one at a time. For each, the round checks the
-submission and lays out its private course (``inspect_submission``, ``workspace``); a worker
+``grade_round`` plans and drives the round. It builds the assignment's template from
+``source/``, makes sure the real gradebook knows it, starts a pool of long-lived workers
+(``worker_client``, for ``worker``: nbgrader loaded once each) and the kernel zygote
+(``zygote_client``, for ``zygote``), and hands the workers the submissions one at a time.
+For each, the round checks the submission and lays out its private course
+(``inspect_submission``, ``workspace``) and gives a worker its ``Job``; the worker
 autogrades it with the notebook's kernel in a sandbox of its own (``sandbox``,
 ``kernel_entry``) and watched from outside (``watch``). The round, as each submission
-finishes and in whatever order, merges the grades into the real gradebook (``merge``, the
-single writer), copies the autograded notebook and the feedback into the course, and writes
-the report line. Nothing a submission does can stop the round: every failure becomes a line
-in the report and an explicit 0 in the gradebook.
+finishes and in whatever order, records it (``merge``, the single writer of the real
+gradebook, which also copies the autograded notebook and the feedback into the course) and
+writes the report line (``report``). Nothing a submission does can stop the round: every
+failure becomes a line in the report and an explicit 0 in the gradebook.
 
 Example:
     result = grade_round("/work/main", "lesson02", workers=2)
@@ -21,26 +23,20 @@ import concurrent.futures
 import dataclasses
 import os
 import queue
-import selectors
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 
 from . import course as course_mod
 from .feedback import FEEDBACK_PREPROCESSORS
-from .merge import export_grades, merge_submission, read_timestamp
-from .report import Outcome, describe_outcome, write_summary
+from .merge import export_grades, record_submission
+from .report import Outcome, write_summary
 from .sandbox import check_sandbox, describe
-from .spec import Job, JobResult, Limits, dump, load
+from .spec import Job, JobResult, Limits
+from .worker_client import Worker
 from .workspace import prepare_private_course, watched_modules
+from .zygote_client import start_zygote
 
-WORKER_START_SECONDS = 120
-# Past the wall-clock limit, the worker itself stops the kernel; this much more and the
-# round stops the worker (nbgrader itself stuck) and starts another.
-WORKER_GRACE_SECONDS = 120
 UNCONFINED_WARNING = ("UNCONFINED GRADING: student code runs with your own rights, "
                       "unsandboxed (no file system, network or process isolation)")
 
@@ -58,83 +54,6 @@ class RoundResult:
     timings: dict = dataclasses.field(default_factory=dict)
 
 
-# All of the grader's environment a worker gets: the sandbox's outer process inherits the
-# worker's, and a kernel can read it there (/proc/1/environ). Tokens and passwords stay out.
-WORKER_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TRAINLAB_GRADING_ZYGOTE")
-
-
-def worker_env():
-    """The environment a worker starts with."""
-    return {k: os.environ[k] for k in WORKER_ENV if k in os.environ}
-
-
-class Worker:
-    """One long-lived ``trainlab.grading.worker`` process, restarted when it fails."""
-
-    def __init__(self, log_path):
-        self.log_path = log_path
-        self.proc = None
-
-    def launch(self):
-        """Start the process (it loads nbgrader meanwhile)."""
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "trainlab.grading.worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                env=worker_env(), start_new_session=True)
-        self.ready = False
-
-    def start(self):
-        """Start the process if needed and wait until it has loaded nbgrader."""
-        if self.proc is None or self.proc.poll() is not None:
-            self.launch()
-        if not self.ready:
-            line = self._read_line(WORKER_START_SECONDS)
-            if line != "READY":
-                self.stop()
-                raise RuntimeError("a grading worker did not start (see %s)" % self.log_path)
-            self.ready = True
-
-    def _read_line(self, timeout):
-        """Read one line of the worker's answers, or None after ``timeout`` or at its end."""
-        deadline = time.monotonic() + timeout
-        buffer = b""
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.proc.stdout, selectors.EVENT_READ)
-            while not buffer.endswith(b"\n"):
-                left = deadline - time.monotonic()
-                if left <= 0 or not sel.select(left):
-                    return None
-                chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
-                if not chunk:
-                    return None
-                buffer += chunk
-        return buffer.decode().strip()
-
-    def run(self, job):
-        """Grade one job; return its JobResult (a failed worker is stopped and restarted)."""
-        self.start()
-        self.proc.stdin.write((dump(job) + "\n").encode())
-        self.proc.stdin.flush()
-        line = self._read_line(job.limits.wall_seconds + WORKER_GRACE_SECONDS)
-        if line is None:
-            self.stop()
-            return JobResult(student=job.student, error="the grading worker stopped "
-                             "answering (stopped and replaced; see %s)" % self.log_path)
-        return load(JobResult, line)
-
-    def stop(self):
-        """End the worker process and everything it started."""
-        if self.proc is None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        self.proc = None
-
-
 def list_students(course):
     """Return every folder in submitted/: each one is reported, gradable or not."""
     folder = os.path.join(course.root, course.submitted)
@@ -144,30 +63,6 @@ def list_students(course):
                   and not d.startswith("."))
 
 
-def publish_outputs(course, template, private):
-    """Copy the private autograded notebook and feedback into the course."""
-    for kind in ("autograded", "feedback"):
-        src = os.path.join(private.folder, "course", kind, private.student, template.assignment)
-        dest = os.path.join(course.root, getattr(course, kind), private.student,
-                            template.assignment)
-        if os.path.isdir(dest):
-            shutil.rmtree(dest)
-        if os.path.isdir(src):
-            shutil.copytree(src, dest)
-
-
-def record(course, template, student, private, result, limits):
-    """Merge one finished submission into the gradebook and describe it."""
-    db = os.path.join(private.folder, "course", "gradebook.db")
-    graded = not private.fatal and result.autograde_ok
-    submission_dir = os.path.join(course.root, course.submitted, student, template.assignment)
-    scores = merge_submission(course, template.assignment, student,
-                              "sqlite:///" + db if graded else None,
-                              read_timestamp(submission_dir))
-    publish_outputs(course, template, private)
-    return describe_outcome(private, result, scores, template, limits)
-
-
 def make_job(course, template, private, limits, watch, keep_out, confined, zygote):
     """The worker's instructions for one private course."""
     return Job(student=private.student, assignment=template.assignment, folder=private.folder,
@@ -175,25 +70,6 @@ def make_job(course, template, private, limits, watch, keep_out, confined, zygot
                feedback_preprocessors=list(FEEDBACK_PREPROCESSORS), keep_out=keep_out,
                confined=confined, zygote_socket=zygote.socket if zygote else "",
                also_readable=[zygote.shared] if zygote else [])
-
-
-def start_zygote(round_dir, watch, log):
-    """Start the round's kernel zygote (see ``zygote``), or return None when kernels are to
-    start without it (TRAINLAB_GRADING_ZYGOTE=0)."""
-    if os.environ.get("TRAINLAB_GRADING_ZYGOTE", "1") == "0":
-        return None
-    from .sandbox import HOME
-    from .worker import kernel_env
-    from .zygote import Zygote
-
-    # matplotlib writes its configuration and font cache as it is imported: here, into a
-    # folder that every sandbox then reads (read-only) at the same path.
-    shared = os.path.join(round_dir, "preloaded")
-    os.makedirs(os.path.join(shared, "matplotlib"))
-    env = dict(kernel_env(HOME, "/tmp"), MPLCONFIGDIR=os.path.join(shared, "matplotlib"))
-    zygote = Zygote(watch, env, os.path.join(round_dir, "zygote.log"))
-    zygote.shared = shared
-    return zygote
 
 
 def grade_round(root, assignment, *, workers=None, db_url=None, limits=None,
@@ -259,7 +135,8 @@ def grade_round(root, assignment, *, workers=None, db_url=None, limits=None,
                 try:
                     private, result = future.result()
                     timings[student] = dict(result.timings, total=result.seconds)
-                    outcome = record(course, template, student, private, result, limits)
+                    outcome = record_submission(course, template, student, private, result,
+                                                limits)
                     if not keep_workspace:
                         shutil.rmtree(private.folder, ignore_errors=True)
                 except Exception as error:

@@ -141,7 +141,7 @@ def nbgrader_config(job, run_dir, readable):
 def start_in_sandbox(socket_path, bwrap_pid, run_dir, deadline):
     """Ask the round's zygote for a kernel in the sandbox whose outer process is
     ``bwrap_pid`` (see ``zygote``)."""
-    from .zygote import request
+    from .zygote_client import request
 
     answer = request(socket_path, {
         "pid": waiting_program(bwrap_pid, deadline),
