@@ -129,6 +129,9 @@ def shared_venv(dest, owner, src):
             continue
         with open(path, "rb") as f:
             head, rest = f.readline(), f.read()
+        if head == b"#!/bin/sh\n" and rest.startswith(b"'''exec' "):
+            # pip's trampoline for an interpreter whose path holds a space: two more lines.
+            head, rest = b"#!python\n", rest.split(b"\n", 2)[2]
         if head.startswith(b"#!") and b"python" in head:
             # As pip writes scripts for a path with a space: a shell line that runs Python.
             python = os.path.join(dest, "bin", "python").encode()
