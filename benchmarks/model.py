@@ -154,7 +154,8 @@ def main() -> None:
         start = time.perf_counter()
         lm = loader.load_model(num_threads=args.threads, timings=timings)
         load_s = time.perf_counter() - start
-        print(f"reload ({lm.source}, {lm.num_threads} thread(s)): {load_s:.1f} s = "
+        print(f"reload ({lm.source}, {lm.num_threads} thread(s) decoding, {lm.batch_threads} reading prompts): "
+              f"{load_s:.1f} s = "
               + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
 
         speed = time_greedy(lm)

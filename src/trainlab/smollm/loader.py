@@ -36,7 +36,9 @@ lean greedy loop instead (:mod:`.generation`), same tokens.
 
 Speed on a shared CPU depends on the thread count more than on anything else, so the loader
 caps torch's threads at the cores the machine really grants and times a few decoding steps
-to pick the count (:mod:`trainlab.cpu`).
+to pick the count (:mod:`trainlab.cpu`). Decoding and reading prompts get a count each:
+two threads slow decoding down on 2 cores (each of its ~1000 small operations per token
+waits for the second thread to wake), while the large products of a prompt batch split well.
 
 Cites: SmolLM2 (Allal et al., 2025, arXiv:2502.02737).
 
@@ -54,7 +56,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from trainlab.cpu import calibrate_num_threads, cpu_quota
+from trainlab.cpu import calibrate_batch_threads, calibrate_num_threads, cpu_quota
 from trainlab.smollm.fused_layers import fuse_layers
 from trainlab.smollm.gguf import (
     REINSTALL_COMMAND,
@@ -80,7 +82,8 @@ class RealModel:
     tokenizer: object
     source: str  # "gguf" (tokenizer converted now) or "cache" (tokenizer from the cache)
     load_s: float
-    num_threads: int
+    num_threads: int  # torch threads while decoding
+    batch_threads: int = 0  # torch threads while reading prompts in batches (0: num_threads)
 
 
 _LOADED: dict[tuple, RealModel] = {}
@@ -198,9 +201,11 @@ def load_model(
         ) from None
     _release_freed_memory()
     start = time.perf_counter()
-    if num_threads is None and torch.get_num_threads() > 1:
+    batch_threads = torch.get_num_threads()
+    if num_threads is None and batch_threads > 1:
+        batch_threads = calibrate_batch_threads(batch_threads)
         calibrate_num_threads(model, torch.get_num_threads())
     timings["threads"] = time.perf_counter() - start
-    lm = RealModel(model, tokenizer, source, time.perf_counter() - begin, torch.get_num_threads())
+    lm = RealModel(model, tokenizer, source, time.perf_counter() - begin, torch.get_num_threads(), batch_threads)
     _LOADED[key] = lm
     return lm

@@ -17,6 +17,7 @@ import weakref
 
 import torch
 
+from trainlab.cpu import threads
 from trainlab.smollm.packed import float32_matmuls
 
 MAX_BATCH = 16  # prompts per batch
@@ -86,7 +87,7 @@ def template_prefix(lm) -> tuple[list[int], object]:
     if getattr(lm.tokenizer, "chat_template", None):
         marked = chat_prompt(lm.tokenizer, "\x00")
         ids = encode_text(lm.tokenizer, marked[: marked.index("\x00")])
-        with float32_matmuls():  # computed once, so computed exactly
+        with float32_matmuls(), threads(getattr(lm, "batch_threads", 0)):  # once, so exactly
             cache = lm.model(input_ids=torch.tensor([ids]), use_cache=True, logits_to_keep=1).cache
     _PREFIXES[lm.model] = (ids, cache)
     return ids, cache
@@ -110,7 +111,8 @@ def read_prompts(lm, encoded: list[list[int]]):
         cache = copy.deepcopy(prefix_cache)
         cache.batch_repeat_interleave(len(encoded))
     if ids.shape[1] > len(prefix):
-        cache = lm.model(input_ids=ids[:, len(prefix):], attention_mask=mask,
-                         position_ids=positions(mask)[:, len(prefix):], cache=cache,
-                         use_cache=True, logits_to_keep=1).cache
+        with threads(getattr(lm, "batch_threads", 0)):
+            cache = lm.model(input_ids=ids[:, len(prefix):], attention_mask=mask,
+                             position_ids=positions(mask)[:, len(prefix):], cache=cache,
+                             use_cache=True, logits_to_keep=1).cache
     return cache, mask, ids

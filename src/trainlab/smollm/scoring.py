@@ -16,6 +16,7 @@ import copy
 
 import torch
 
+from trainlab.cpu import threads
 from trainlab.smollm.loader import RealModel
 from trainlab.smollm.packed import bfloat16_batches
 from trainlab.smollm.prompts import encode_text, length_groups, pad_id, read_prompts
@@ -52,14 +53,15 @@ def encode_choices(lm, continuations: list[list[str]]) -> list[list[list[int]]]:
 def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
     """Score each prompt's continuations after its last token, from the cache of the rest.
 
-    One row per prompt holds all its continuations side by side, each as ``[last prompt token,
-    continuation minus its last token]``: a 4D attention mask lets each token see its
-    prompt and the earlier tokens of its own continuation only, and positions restart at the
-    prompt's end for every continuation. So one forward pass scores the whole batch, and the
-    prompts' cache is neither copied nor changed.
+    One row per prompt: its last token once, then every continuation but its last token,
+    side by side. A 4D attention mask lets each token see the prompt (cache and last token)
+    and the earlier tokens of its own continuation only, and positions restart after the
+    prompt for every continuation. The last token's logits give every continuation's first
+    token, so a one-token continuation costs no row at all. One forward pass scores the
+    whole batch, and the prompts' cache is neither copied nor changed.
     """
-    segments = [[[encoded[i][-1]] + c[:-1] for c in choices] for i, choices in enumerate(choice_ids)]
-    width = max(sum(map(len, row)) for row in segments)
+    segments = [[c[:-1] for c in choices] for choices in choice_ids]
+    width = 1 + max(sum(map(len, row)) for row in segments)
     n_rows, n_cached = len(segments), mask.shape[1]
     ids = torch.full((n_rows, width), pad_id(lm.tokenizer))
     positions = torch.zeros((n_rows, width), dtype=torch.long)
@@ -67,26 +69,29 @@ def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
     starts = mask.sum(1)  # the last prompt token's position: the number of tokens before it
     for i, row in enumerate(segments):
         allowed[i, 0, :, :n_cached] = mask[i].bool()
-        at = 0
+        allowed[i, 0, :, n_cached] = True  # everything sees the last prompt token
+        ids[i, 0], positions[i, 0] = encoded[i][-1], starts[i]
+        at = 1
         for segment in row:
             span = slice(at, at + len(segment))
-            ids[i, span] = torch.tensor(segment)
-            positions[i, span] = starts[i] + torch.arange(len(segment))
+            ids[i, span] = torch.tensor(segment, dtype=torch.long)
+            positions[i, span] = starts[i] + 1 + torch.arange(len(segment))
             allowed[i, 0, span, n_cached + at: n_cached + at + len(segment)] = torch.ones(
                 len(segment), len(segment), dtype=torch.bool).tril()
             at += len(segment)
         allowed[i, 0, at:, n_cached + at:] = torch.eye(width - at, dtype=torch.bool)  # padding: itself
-    logits = lm.model(input_ids=ids, attention_mask=_as_model_mask(lm.model, allowed), position_ids=positions,
-                      cache=_shallow_copy(cache)).logits.float()
+    with threads(getattr(lm, "batch_threads", 0)):
+        logits = lm.model(input_ids=ids, attention_mask=_as_model_mask(lm.model, allowed),
+                          position_ids=positions, cache=_shallow_copy(cache)).logits.float()
     norm = logits.logsumexp(-1)  # log-probabilities without a second vocabulary-sized copy
     results = []
     for i, choices in enumerate(choice_ids):
-        scored, at = [], 0
+        scored, at = [], 1
         for c in choices:
-            span = torch.arange(at, at + len(c))
-            total = (logits[i, span, torch.tensor(c)] - norm[i, span]).sum().item()
+            rows = torch.tensor([0] + list(range(at, at + len(c) - 1)))  # where each token is predicted
+            total = (logits[i, rows, torch.tensor(c)] - norm[i, rows]).sum().item()
             scored.append({"sum": total, "mean": total / len(c), "n_tokens": len(c)})
-            at += len(c)
+            at += len(c) - 1
         results.append(scored)
     return results
 
