@@ -21,9 +21,10 @@ import argparse
 
 import numpy as np
 
-from trainlab.smollm.chat import chat_prompt, score_continuations
 from trainlab.smollm.cutoff import WRONG, load_dated_facts
 from trainlab.smollm.loader import load_model
+from trainlab.smollm.prompts import chat_prompt
+from trainlab.smollm.scoring import score_continuations
 from trainlab.smollm.weights import add_rounding_noise
 
 

@@ -14,6 +14,7 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -88,3 +89,45 @@ def calibrate_num_threads(model, max_threads: int, n_steps: int = 8) -> int:
             best, best_s = n, elapsed
     torch.set_num_threads(best)
     return best
+
+
+def calibrate_batch_threads(max_threads: int, rows: int = 256, size: tuple = (576, 1536), repeats: int = 6) -> int:
+    """Time a bfloat16 matrix product the size of a prompt batch at 1..``max_threads`` threads.
+
+    Reading prompts is a few large products, which (unlike decoding, see
+    :func:`calibrate_num_threads`) split well across free cores: the count that wins here
+    may differ from the decoding count. A count must be 15% faster than one fewer to be
+    kept, so a busy core, which makes the trial noisy, keeps the smaller count. The
+    previous thread count is restored. A few milliseconds.
+    """
+    before = torch.get_num_threads()
+    x = torch.randn(rows, size[0], dtype=torch.bfloat16)
+    w = torch.randn(size[1], size[0], dtype=torch.bfloat16)
+    best, best_s = 1, float("inf")
+    try:
+        for n in range(1, max_threads + 1):
+            torch.set_num_threads(n)
+            torch.nn.functional.linear(x, w)  # warm-up
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                torch.nn.functional.linear(x, w)
+                times.append(time.perf_counter() - start)
+            elapsed = sorted(times)[len(times) // 2]
+            if elapsed < 0.85 * best_s:
+                best, best_s = n, elapsed
+    finally:
+        torch.set_num_threads(before)
+    return best
+
+
+@contextlib.contextmanager
+def threads(n: int | None):
+    """Context: torch's intra-op threads set to ``n`` (None: unchanged), restored after."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

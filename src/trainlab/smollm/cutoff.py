@@ -42,8 +42,10 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, generate_answers, score_batch
+from trainlab.smollm.generation import generate_answers
 from trainlab.smollm.loader import RealModel
+from trainlab.smollm.prompts import chat_prompt
+from trainlab.smollm.scoring import score_batch
 
 WRONG = ["wrong_1", "wrong_2", "wrong_3"]
 DIRECT_QUESTIONS = [

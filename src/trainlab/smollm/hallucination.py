@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trainlab.smollm.chat import chat_prompt, generate_batch
+from trainlab.smollm.generation import generate_batch
 from trainlab.smollm.loader import RealModel
+from trainlab.smollm.prompts import chat_prompt
 
 REAL_APIS = [
     "pandas.DataFrame.merge", "pandas.DataFrame.dropna", "json.dumps", "os.path.join",

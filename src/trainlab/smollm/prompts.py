@@ -1,0 +1,118 @@
+"""Prompts for the real model: the chat template, tokens, and batches of prompts read at once.
+
+Everything goes through the model's chat template (:func:`chat_prompt`), since an
+instruction-tuned model answers questions only when they arrive in the format it was tuned
+on. Generation (:mod:`.generation`) and scoring (:mod:`.scoring`) both run many prompts at
+once, because one matrix product over a batch costs little more than over one row while
+decoding (the weights are read once for all rows). Prompts are grouped by length so that
+padding adds at most a quarter to the rows computed, and padded on the left with an
+attention mask, so each prompt gets exactly the positions it would get alone. Reading them
+reuses the key/value cache of what every chat prompt begins with (the template's system
+message, 24 tokens), computed once per model.
+"""
+from __future__ import annotations
+
+import copy
+import weakref
+
+import torch
+
+from trainlab.cpu import threads
+from trainlab.smollm.packed import float32_matmuls
+
+MAX_BATCH = 16  # prompts per batch
+MAX_PADDING = 0.25  # padding allowed, as a share of the real tokens of a batch
+
+
+def chat_prompt(tokenizer, question: str, system: str | None = None) -> str:
+    """Wrap ``question`` in the model's chat template, ending where the answer begins.
+
+    With no ``system`` message the template adds the model's own default one.
+    """
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": question})
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def encode_text(tokenizer, text: str) -> list[int]:
+    """Token ids of ``text`` with no special tokens added."""
+    # The chat template already holds every special token the model expects.
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def length_groups(lengths: list[int], max_batch: int = MAX_BATCH) -> list[list[int]]:
+    """Indices grouped into batches of similar length (at most ``MAX_PADDING`` padding)."""
+    groups, current = [], []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        trial = current + [i]
+        padded = len(trial) * lengths[i]  # sorted: the last one is the longest
+        if current and (len(trial) > max_batch
+                        or padded > (1 + MAX_PADDING) * sum(lengths[j] for j in trial)):
+            groups.append(current)
+            trial = [i]
+        current = trial
+    return groups + [current] if current else groups
+
+
+def pad_id(tokenizer) -> int:
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def left_padded(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids, attention mask) with every row ending in the last column."""
+    width = max(map(len, rows))
+    ids = torch.full((len(rows), width), pad)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, width - len(row):] = torch.tensor(row)
+        mask[i, width - len(row):] = 1
+    return ids, mask
+
+
+def positions(mask: torch.Tensor) -> torch.Tensor:
+    """Position of each token among the real (unmasked) ones of its row."""
+    return (mask.cumsum(1) - 1).clamp(min=0)
+
+
+# Per model: the chat template's opening tokens and their key/value cache.
+_PREFIXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def template_prefix(lm) -> tuple[list[int], object]:
+    """Token ids every chat prompt starts with (system message, start of the user turn) and
+    their key/value cache; ``([], None)`` for a tokenizer without a chat template."""
+    if lm.model in _PREFIXES:
+        return _PREFIXES[lm.model]
+    ids, cache = [], None
+    if getattr(lm.tokenizer, "chat_template", None):
+        marked = chat_prompt(lm.tokenizer, "\x00")
+        ids = encode_text(lm.tokenizer, marked[: marked.index("\x00")])
+        with float32_matmuls(), threads(getattr(lm, "batch_threads", 0)):  # once, so exactly
+            cache = lm.model(input_ids=torch.tensor([ids]), use_cache=True, logits_to_keep=1).cache
+    _PREFIXES[lm.model] = (ids, cache)
+    return ids, cache
+
+
+def read_prompts(lm, encoded: list[list[int]]):
+    """Read all but the last token of each prompt, as one left-padded batch.
+
+    Returns the key/value cache, the attention mask over it and the token ids it holds
+    (``[template opening | padding | rest of the prompt]`` per row). Generation and scoring
+    both go on from each prompt's last token.
+    """
+    prefix, prefix_cache = template_prefix(lm)
+    if not all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
+        prefix, prefix_cache = [], None
+    ids, mask = left_padded([e[len(prefix):-1] for e in encoded], pad_id(lm.tokenizer))
+    ids = torch.cat([torch.tensor([prefix] * len(encoded), dtype=torch.long).reshape(len(encoded), -1), ids], 1)
+    mask = torch.cat([torch.ones((len(encoded), len(prefix)), dtype=torch.long), mask], dim=1)
+    cache = None
+    if prefix_cache is not None:
+        cache = copy.deepcopy(prefix_cache)
+        cache.batch_repeat_interleave(len(encoded))
+    if ids.shape[1] > len(prefix):
+        with threads(getattr(lm, "batch_threads", 0)):
+            cache = lm.model(input_ids=ids[:, len(prefix):], attention_mask=mask,
+                             position_ids=positions(mask)[:, len(prefix):], cache=cache,
+                             use_cache=True, logits_to_keep=1).cache
+    return cache, mask, ids
