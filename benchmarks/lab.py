@@ -78,18 +78,20 @@ def main() -> None:
     t = time.perf_counter()
     train_sft(timeline, tok, data["sft"], progress=False)
     times["sft"] = time.perf_counter() - t
-    known = grade_answers(timeline, tok, split["known"])
-    unknown = grade_answers(timeline, tok, split["unknown_test"])
-    print(f"sft: {times['sft']:.1f} s, peak {memory.reset():.0f} MB; known correct {known['correct']:.2f}, "
-          f"format {known['answer_format']:.2f}, unknown abstain {unknown['abstain']:.2f}")
+    tuned = grade_answers(timeline, tok, split["tuned"])
+    held = grade_answers(timeline, tok, split["held_out"])
+    print(f"sft: {times['sft']:.1f} s, peak {memory.reset():.0f} MB; tuned facts correct {tuned['correct']:.2f}; "
+          f"held-out facts correct {held['correct']:.2f}, answer format {held['answer_format']:.2f}")
 
     t = time.perf_counter()
     history = train_dpo(timeline, tok, data["dpo"], progress=False)
     times["dpo"] = time.perf_counter() - t
-    known = grade_answers(timeline, tok, split["known"])
-    unknown = grade_answers(timeline, tok, split["unknown_test"])
-    print(f"dpo: {times['dpo']:.1f} s, peak {memory.reset():.0f} MB; known correct {known['correct']:.2f}, "
-          f"unknown abstain {unknown['abstain']:.2f}, reward margin {history['reward_margin'][-1]:.2f}")
+    held = grade_answers(timeline, tok, split["held_out"])
+    new = grade_answers(timeline, tok, split["abstain_test"])
+    singles = grade_answers(timeline, tok, split["singleton"])
+    print(f"dpo: {times['dpo']:.1f} s, peak {memory.reset():.0f} MB; held-out facts correct {held['correct']:.2f}; "
+          f"abstains on new questions about post-cutoff libraries {new['abstain']:.2f}, on facts seen once "
+          f"{singles['abstain']:.2f}; reward margin {history['reward_margin'][-1]:.2f}")
 
     total = time.perf_counter() - start
     memory.stop.set()
