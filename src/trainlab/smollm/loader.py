@@ -58,6 +58,7 @@ import torch
 from torch import nn
 
 from trainlab.cpu import calibrate_batch_threads, calibrate_num_threads, cpu_quota
+from trainlab.memory import release_freed_memory
 from trainlab.smollm.fused_layers import fuse_layers
 from trainlab.smollm.gguf import (
     REINSTALL_COMMAND,
@@ -139,20 +140,6 @@ def build_model(path: Path, packed: bool = True, timings: dict | None = None):
     return model
 
 
-def _release_freed_memory() -> None:
-    """Hand the memory freed while loading back to the system (glibc keeps it otherwise).
-
-    Loading frees about 160 MB of intermediate copies that the C allocator would keep for
-    later use; the kernel's resident memory is what a student (and Binder's limit) sees.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
-
-
 def load_model(
     use_cache: bool = True,
     gguf_path: str | Path | None = None,
@@ -185,6 +172,7 @@ def load_model(
     torch.set_num_threads(num_threads or cpu_quota())
     timings = {} if timings is None else timings
 
+    release_freed_memory()  # what earlier cells freed, before the largest allocation of the lesson
     begin = time.perf_counter()
     try:
         tokenizer, source = load_tokenizer(gguf, use_cache)
@@ -200,7 +188,7 @@ def load_model(
             f"The model file {gguf} could not be read ({type(err).__name__}): "
             f"run `{REINSTALL_COMMAND}` and restart the kernel."
         ) from None
-    _release_freed_memory()
+    release_freed_memory()  # the ~160 MB of intermediate copies that loading freed
     start = time.perf_counter()
     batch_threads = torch.get_num_threads()
     if num_threads is None and batch_threads > 1:

@@ -17,6 +17,7 @@ import copy
 import torch
 
 from trainlab.cpu import threads
+from trainlab.memory import release_freed_memory
 from trainlab.smollm.loader import RealModel
 from trainlab.smollm.packed import bfloat16_batches
 from trainlab.smollm.prompts import encode_text, length_groups, pad_id, read_prompts
@@ -82,14 +83,17 @@ def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
         allowed[i, 0, at:, n_cached + at:] = torch.eye(width - at, dtype=torch.bool)  # padding: itself
     with threads(getattr(lm, "batch_threads", 0)):
         logits = lm.model(input_ids=ids, attention_mask=_as_model_mask(lm.model, allowed),
-                          position_ids=positions, cache=_shallow_copy(cache)).logits.float()
-    norm = logits.logsumexp(-1)  # log-probabilities without a second vocabulary-sized copy
+                          position_ids=positions, cache=_shallow_copy(cache)).logits
     results = []
     for i, choices in enumerate(choice_ids):
+        # One prompt's rows in float32 at a time: a float copy of the whole batch's logits
+        # (rows x width x 49152) was the largest allocation of the probes.
+        row = logits[i].float()
+        norm = row.logsumexp(-1)  # log-probabilities without a second vocabulary-sized copy
         scored, at = [], 1
         for c in choices:
             rows = torch.tensor([0] + list(range(at, at + len(c) - 1)))  # where each token is predicted
-            total = (logits[i, rows, torch.tensor(c)] - norm[i, rows]).sum().item()
+            total = (row[rows, torch.tensor(c)] - norm[rows]).sum().item()
             scored.append({"sum": total, "mean": total / len(c), "n_tokens": len(c)})
             at += len(c) - 1
         results.append(scored)
@@ -136,10 +140,12 @@ def score_batch(lm: RealModel, prompts: list[str], continuations: list[list[str]
             scored = score_choices(lm, [encoded[i] for i in group], cache, mask, [choice_ids[i] for i in group])
             for i, result in zip(group, scored, strict=True):
                 results[i] = result
+            del cache
             if bar is not None:
                 bar.update(len(group))
     if bar is not None:
         bar.close()
+    release_freed_memory()  # the batches' logits and caches, freed but kept by the allocator
     return results
 
 
