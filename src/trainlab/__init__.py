@@ -10,7 +10,8 @@ The notebook tells the story; this package holds the machinery it imports:
                visible tests' messages, widgets, figures, and the generated editions
 - ``grading``  grading a class: confined, parallel nbgrader autograding and its feedback
 - ``cli``      the ``trainlab`` command (generate, grade, checkpoints)
-- ``cpu``, ``seed``  thread choice from the CPU quota; seeds and generators
+- ``cpu``, ``seed``, ``memory``  thread choice from the CPU quota; seeds and generators;
+               handing freed memory back to the system
 
 Importing the package sets the environment defaults once, before torch is imported by
 anything that follows: ``OMP_WAIT_POLICY=PASSIVE`` (unless already set), so that torch's
