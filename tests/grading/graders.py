@@ -128,15 +128,12 @@ def shared_venv(dest, owner, src):
         if os.path.exists(target) or not os.path.isfile(path):
             continue
         with open(path, "rb") as f:
-            head, rest = f.readline(), f.read()
-        if head == b"#!/bin/sh\n" and rest.startswith(b"'''exec' "):
-            # pip's trampoline for an interpreter whose path holds a space: two more lines.
-            head, rest = b"#!python\n", rest.split(b"\n", 2)[2]
-        if head.startswith(b"#!") and b"python" in head:
+            script = python_script(f.read())
+        if script:
             # As pip writes scripts for a path with a space: a shell line that runs Python.
             python = os.path.join(dest, "bin", "python").encode()
             with open(target, "wb") as f:
-                f.write(b"#!/bin/sh\n'''exec' \"" + python + b"\" \"$0\" \"$@\"\n' '''\n" + rest)
+                f.write(b"#!/bin/sh\n'''exec' \"" + python + b"\" \"$0\" \"$@\"\n' '''\n" + script[1])
             os.chmod(target, 0o755)
     # nbconvert's templates (feedback) live in the environment's share/ folder.
     if readable:
@@ -152,6 +149,20 @@ def link_or_copy(src, dst):
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def python_script(data: bytes):
+    """(interpreter, body) of a console script pip wrote, or None for any other file.
+
+    The interpreter is on the ``#!`` line or, where its path holds a space, in the three-line
+    ``/bin/sh`` trampoline pip writes instead."""
+    if data.startswith(b"#!/bin/sh\n'''exec' \""):
+        _, exec_line, _, body = data.split(b"\n", 3)
+        return exec_line.split(b'"')[1], body
+    head, _, body = data.partition(b"\n")
+    if head.startswith(b"#!") and b"python" in head:
+        return head[2:].strip(), body
+    return None
 
 
 def course_clone(tmp, owner, copy_source=True):

@@ -50,6 +50,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from graders import link_or_copy, python_script
+
 CHP_VERSION = "5.3.0"  # configurable-http-proxy
 USER_MARK = "trainlab hub round test"  # the comment (GECOS) field of the users made here
 HUB_MARK = "TRAINLAB_HUB_ROUND"  # in the hub's and the proxy's environment: their folder
@@ -93,14 +95,6 @@ def merged_json(path: Path, update: dict) -> str:
         else:
             data[key] = value
     return json.dumps(data, indent=2)
-
-
-def link_or_copy(src: str, dst: str) -> None:
-    """Hard-link (instant, no space); copy across file systems."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def everyone_can_run(path: str) -> bool:
@@ -209,23 +203,19 @@ def install_shared_env(env: Path, src: Path, exchange: Path, course_id: str) -> 
                             copy_function=link_or_copy)
     # The library from the hub's copy of the source (an editable install points at the checkout).
     write_new(site / "trainlab.pth", f"{src}\n")
-    # Console scripts (jupyter, nbgrader...) name their interpreter on their first line or,
-    # where its path holds a space, in the /bin/sh trampoline pip writes on the first three.
-    old = f"#!{here / 'bin'}/python"
-    trampoline = "#!/bin/sh\n'''exec' " + f'"{here / "bin"}/python" '
+    # Console scripts (jupyter, nbgrader...) that run this environment's Python.
+    ours = str(here / "bin" / "python").encode()
     for script in (here / "bin").iterdir():
         dest = env / "bin" / script.name
         if dest.exists() or script.is_symlink() or not script.is_file():
             continue
-        try:
-            text = script.read_text()
-        except UnicodeDecodeError:
-            continue
-        if text.startswith(trampoline):
-            text = old + "\n" + text.split("\n", 3)[3]
-        first, _, rest = text.partition("\n")
-        if first.startswith(old):
-            write_new(dest, f"#!{env / 'bin' / 'python'}\n{rest}", 0o755)
+        found = python_script(script.read_bytes())
+        if found and found[0].startswith(ours):
+            try:
+                body = found[1].decode()
+            except UnicodeDecodeError:
+                continue
+            write_new(dest, f"#!{env / 'bin' / 'python'}\n{body}", 0o755)
     # ./course checks this stamp before it uses an environment (COURSE_VENV).
     if (here / ".installed").exists():
         write_new(env / ".installed", (here / ".installed").read_text())
