@@ -145,29 +145,42 @@ def compare_sft(your_mask, base_model, tokenizer, records: list[dict], seed: int
     """Instruction-tune two copies of ``base_model`` on ``records``: the lab's labels, then yours."""
     from trainlab.stages.sft import train_sft
 
-    def trainer(mask_fn):
-        def train():
-            model = copy.deepcopy(base_model)
-            history = train_sft(model, tokenizer, records, seed=seed, mask_fn=mask_fn, progress=False)
-            return history, model
-        return train
-
-    runs = [_run("reference labels", trainer(None))]
-    return _students(your_mask, "your mask_labels", runs, trainer(your_mask))
+    return _compare_tuning(train_sft, "mask_fn", your_mask, base_model, tokenizer, records, seed,
+                           ("reference labels", "your mask_labels"))
 
 
 def plot_sft(runs: list[Run]):
     """The loss on the answer tokens (as the reference labels define them), step by step."""
+    fig, _ = _plot_by_step(runs, "answer_loss", "nats per answer token", "Loss on the answers while tuning")
+    return fig
+
+
+def _compare_tuning(train_fn, fn_keyword: str, your_fn, start_model, tokenizer, records, seed,
+                    labels: tuple[str, str]) -> list[Run]:
+    """Run ``train_fn`` on two copies of ``start_model``: the lab's piece, then the student's."""
+    def trainer(fn):
+        def train():
+            model = copy.deepcopy(start_model)
+            history = train_fn(model, tokenizer, records, seed=seed, progress=False, **{fn_keyword: fn})
+            return history, model
+        return train
+
+    reference, yours = labels
+    return _students(your_fn, yours, [_run(reference, trainer(None))], trainer(your_fn))
+
+
+def _plot_by_step(runs: list[Run], key: str, ylabel: str, title: str):
+    """One line per run that trained: ``history[key]`` against the step."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
     for run, style in zip(runs, ("-", "--"), strict=False):
         if run.ok:
-            ax.plot(run.history["step"], run.history["answer_loss"], style, label=run.label)
-    ax.set(xlabel="step", ylabel="nats per answer token", title="Loss on the answers while tuning")
+            ax.plot(run.history["step"], run.history[key], style, label=run.label)
+    ax.set(xlabel="step", ylabel=ylabel, title=title)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=8)
-    return fig
+    return fig, ax
 
 
 # --- Exercise 5: the DPO loss -------------------------------------------------------------
@@ -180,27 +193,12 @@ def compare_dpo(your_loss, sft_model, tokenizer, records: list[dict], seed: int 
     """
     from trainlab.stages.dpo import train_dpo
 
-    def trainer(loss_fn):
-        def train():
-            model = copy.deepcopy(sft_model)
-            history = train_dpo(model, tokenizer, records, seed=seed, loss_fn=loss_fn, progress=False)
-            return history, model
-        return train
-
-    runs = [_run("reference DPO loss", trainer(None))]
-    return _students(your_loss, "your dpo_loss", runs, trainer(your_loss))
+    return _compare_tuning(train_dpo, "loss_fn", your_loss, sft_model, tokenizer, records, seed,
+                           ("reference DPO loss", "your dpo_loss"))
 
 
 def plot_dpo(runs: list[Run]):
     """The reward margin (chosen minus rejected), step by step, for each run."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
-    for run, style in zip(runs, ("-", "--"), strict=False):
-        if run.ok:
-            ax.plot(run.history["step"], run.history["reward_margin"], style, label=run.label)
+    fig, ax = _plot_by_step(runs, "reward_margin", "reward margin", "Chosen minus rejected reward while tuning")
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xlabel="step", ylabel="reward margin", title="Chosen minus rejected reward while tuning")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8)
     return fig
