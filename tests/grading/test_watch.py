@@ -32,6 +32,18 @@ def wait_for(predicate, seconds=20):
     return False
 
 
+def stopped_by(limits, proc):
+    """Watch ``proc`` under ``limits`` until it is stopped; return the reason the watch gives."""
+    w = watch.Watch(limits)
+    w.add(proc.pid)
+    try:
+        assert wait_for(lambda: proc.poll() is not None)
+    finally:
+        w.stop()
+        proc.wait()
+    return w.reason
+
+
 def test_tree_and_resident_memory():
     proc = start(3, 50)
     try:
@@ -52,28 +64,14 @@ def test_a_reused_process_id_is_not_followed():
 
 
 def test_memory_of_all_processes_counts():
-    limits = Limits(memory_bytes=300 << 20)
-    proc = start(4, 100)    # 100 MB each: under any one-process limit, 400 MB together
-    w = watch.Watch(limits)
-    w.add(proc.pid)
-    try:
-        assert wait_for(lambda: proc.poll() is not None)
-    finally:
-        w.stop()
-        proc.wait()
-    assert w.reason.startswith("used ") and "of memory in all its processes" in w.reason
+    # 100 MB each: under any one-process limit, 400 MB together
+    reason = stopped_by(Limits(memory_bytes=300 << 20), start(4, 100))
+    assert reason.startswith("used ") and "of memory in all its processes" in reason
 
 
 def test_too_many_processes_stop_the_sandbox():
-    proc = start(20, 1)
-    w = watch.Watch(Limits(nproc=5))
-    w.add(proc.pid)
-    try:
-        assert wait_for(lambda: proc.poll() is not None)
-    finally:
-        w.stop()
-        proc.wait()
-    assert w.reason.startswith("reached ") and "(limit 5)" in w.reason
+    reason = stopped_by(Limits(nproc=5), start(20, 1))
+    assert reason.startswith("reached ") and "(limit 5)" in reason
 
 
 def test_disk_limit(tmp_path):
