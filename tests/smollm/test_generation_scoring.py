@@ -1,6 +1,5 @@
 """Generating and scoring with the real model: batches agree with one-at-a-time, fast with float32,
 the lean greedy loop with ``model.generate``."""
-import copy
 
 import pytest
 import torch
@@ -92,7 +91,7 @@ def test_greedy_loop_chooses_the_tokens_model_generate_chooses(lm):
         theirs = lm.model.generate(
             input_ids=torch.cat([ids, torch.tensor([[e[-1]] for e in encoded])], 1),
             attention_mask=torch.cat([mask, torch.ones((len(encoded), 1), dtype=torch.long)], 1),
-            cache=copy.deepcopy(cache), max_new_tokens=24, do_sample=False, pad_token_id=pad,
+            cache=cache.to_dynamic(lm.model.config), max_new_tokens=24, do_sample=False, pad_token_id=pad,
         )[:, ids.shape[1] + 1:]
         ours = generation.greedy_decode(lm.model, cache, mask, [e[-1] for e in encoded], 24, eos, pad)
     assert (theirs == eos).any(1).sum() >= 1, "one answer should end before the limit"

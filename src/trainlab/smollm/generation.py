@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import torch
 
+from trainlab.smollm import lean
+from trainlab.smollm.lean import KVCache
 from trainlab.smollm.loader import RealModel
-from trainlab.smollm.packed import bfloat16_batches
+from trainlab.smollm.packed import bfloat16_batches, product_threads
 from trainlab.smollm.prompts import chat_prompt, encode_text, length_groups, pad_id, read_prompts
-from trainlab.smollm.scoring import encode_choices, score_choices
+from trainlab.smollm.scoring import encode_choices, read_and_score
+
+# Rows decoded together from which a step uses the prompt-reading thread count.
+DECODE_ROWS_FOR_BATCH_THREADS = 4
 
 
 @torch.inference_mode()
@@ -35,18 +40,19 @@ def greedy_decode(model, cache, mask: torch.Tensor, last_ids: list[int], max_new
     """
     rows = len(last_ids)
     if cache is None:
-        from transformers import DynamicCache
-
-        cache, mask = DynamicCache(config=model.config), torch.ones((rows, 0), dtype=torch.long)
+        cache, mask = KVCache.empty(model.config, rows, max_new_tokens), torch.ones((rows, 0), dtype=torch.long)
+    cache.reserve(max_new_tokens)
+    # Which columns each row's next tokens see: the real ones of the prompt, then every new one.
+    seen = torch.ones((rows, cache.length + max_new_tokens), dtype=torch.bool)
+    seen[:, : mask.shape[1]] = mask.bool()
+    padded = not bool(seen.all())
     tokens = torch.tensor(last_ids).unsqueeze(1)
     position = mask.sum(1, keepdim=True)  # each row's last token comes after its real tokens
     done = torch.zeros(rows, dtype=torch.bool)
     chosen, logprob, entropy = [], [], []
-    one = torch.ones((rows, 1), dtype=torch.long)
     for _ in range(max_new_tokens):
-        mask = torch.cat([mask, one], dim=1)
-        logits = model(input_ids=tokens, attention_mask=mask, position_ids=position, cache=cache,
-                       use_cache=True).logits[:, -1]
+        allowed = seen[:, None, None, : cache.length + 1] if padded else None
+        logits = lean.forward(model, tokens, position, allowed, cache, logits_at="last")
         token = logits.argmax(-1)
         if scores:
             logp = torch.log_softmax(logits.float(), -1)
@@ -88,13 +94,17 @@ def generate_batch(lm: RealModel, prompts: list[str], max_new_tokens: int = 48, 
 def _generate_group(lm: RealModel, encoded: list[list[int]], max_new_tokens: int, scores: bool,
                     choice_ids: list[list[list[int]]] | None) -> list[dict]:
     tokenizer, eos = lm.tokenizer, lm.tokenizer.eos_token_id
-    cache, mask, _ = read_prompts(lm, encoded)
     scored = None
-    if choice_ids is not None:
-        with bfloat16_batches():
-            scored = score_choices(lm, encoded, cache, mask, choice_ids)
-    out = greedy_decode(lm.model, cache, mask, [e[-1] for e in encoded], max_new_tokens, eos,
-                        pad_id(tokenizer), scores)
+    with bfloat16_batches():
+        if choice_ids is None:
+            cache, mask, _ = read_prompts(lm, encoded, room=max_new_tokens)
+        else:
+            cache, mask, scored = read_and_score(lm, encoded, choice_ids, room=max_new_tokens)
+    # One row's decoding step is many small operations, which a second thread slows down; the
+    # products of several rows at once split well over the threads that read prompts.
+    with product_threads(getattr(lm, "batch_threads", 0) if len(encoded) >= DECODE_ROWS_FOR_BATCH_THREADS else 0):
+        out = greedy_decode(lm.model, cache, mask, [e[-1] for e in encoded], max_new_tokens, eos,
+                            pad_id(tokenizer), scores)
     ids, logprob, entropy = out if scores else (out, None, None)
     answers = []
     for row, sequence in enumerate(ids.tolist()):

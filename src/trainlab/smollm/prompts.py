@@ -12,13 +12,13 @@ message, 24 tokens), computed once per model.
 """
 from __future__ import annotations
 
-import copy
 import weakref
 
 import torch
 
-from trainlab.cpu import threads
-from trainlab.smollm.packed import float32_matmuls
+from trainlab.smollm import lean
+from trainlab.smollm.lean import KVCache
+from trainlab.smollm.packed import float32_matmuls, product_threads
 
 # Prompts per batch. 16 scored the dated facts ~10% faster than 8 but raised the peak by
 # ~60 MB (1382 vs 1319 MB for the cutoff probe alone, 2 cores): with the tiny lab in the
@@ -81,7 +81,7 @@ def positions(mask: torch.Tensor) -> torch.Tensor:
 _PREFIXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def template_prefix(lm) -> tuple[list[int], object]:
+def template_prefix(lm) -> tuple[list[int], KVCache | None]:
     """Token ids every chat prompt starts with (system message, start of the user turn) and
     their key/value cache; ``([], None)`` for a tokenizer without a chat template."""
     if lm.model in _PREFIXES:
@@ -90,18 +90,21 @@ def template_prefix(lm) -> tuple[list[int], object]:
     if getattr(lm.tokenizer, "chat_template", None):
         marked = chat_prompt(lm.tokenizer, "\x00")
         ids = encode_text(lm.tokenizer, marked[: marked.index("\x00")])
-        with float32_matmuls(), threads(getattr(lm, "batch_threads", 0)):  # once, so exactly
-            cache = lm.model(input_ids=torch.tensor([ids]), use_cache=True, logits_to_keep=1).cache
+        cache = KVCache.empty(lm.model.config, 1, len(ids))
+        with float32_matmuls(), product_threads(getattr(lm, "batch_threads", 0)):  # once, so exactly
+            mask = torch.ones((1, len(ids)), dtype=torch.long)
+            lean.forward(lm.model, torch.tensor([ids]), positions(mask), lean.causal_allowed(mask, len(ids)), cache)
     _PREFIXES[lm.model] = (ids, cache)
     return ids, cache
 
 
-def read_prompts(lm, encoded: list[list[int]]):
-    """Read all but the last token of each prompt, as one left-padded batch.
+def prompt_batch(lm, encoded: list[list[int]], room: int = 0) -> dict:
+    """The left-padded batch :func:`read_prompts` reads, before it is read.
 
-    Returns the key/value cache, the attention mask over it and the token ids it holds
-    (``[template opening | padding | rest of the prompt]`` per row). Generation and scoring
-    both go on from each prompt's last token.
+    A dict: ``cache`` (holding the template opening, with room for the rest and ``room``
+    more), ``mask`` and ``ids`` over the whole batch (``[template opening | padding | rest of
+    the prompt]`` per row, the last token left out), and ``new``, ``positions``, ``allowed``:
+    the tokens still to read, their positions and their attention mask (see :func:`.lean.forward`).
     """
     prefix, prefix_cache = template_prefix(lm)
     if not all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
@@ -109,13 +112,24 @@ def read_prompts(lm, encoded: list[list[int]]):
     ids, mask = left_padded([e[len(prefix):-1] for e in encoded], pad_id(lm.tokenizer))
     ids = torch.cat([torch.tensor([prefix] * len(encoded), dtype=torch.long).reshape(len(encoded), -1), ids], 1)
     mask = torch.cat([torch.ones((len(encoded), len(prefix)), dtype=torch.long), mask], dim=1)
-    cache = None
+    new = ids.shape[1] - len(prefix)
     if prefix_cache is not None:
-        cache = copy.deepcopy(prefix_cache)
-        cache.batch_repeat_interleave(len(encoded))
-    if ids.shape[1] > len(prefix):
-        with threads(getattr(lm, "batch_threads", 0)):
-            cache = lm.model(input_ids=ids[:, len(prefix):], attention_mask=mask,
-                             position_ids=positions(mask)[:, len(prefix):], cache=cache,
-                             use_cache=True, logits_to_keep=1).cache
-    return cache, mask, ids
+        cache = prefix_cache.repeated(len(encoded), new + room)
+    else:
+        cache = KVCache.empty(lm.model.config, len(encoded), new + room)
+    return {"cache": cache, "mask": mask, "ids": ids, "new": ids[:, len(prefix):],
+            "positions": positions(mask)[:, len(prefix):], "allowed": lean.causal_allowed(mask, new)}
+
+
+def read_prompts(lm, encoded: list[list[int]], room: int = 0):
+    """Read all but the last token of each prompt, as one left-padded batch.
+
+    Returns the key/value cache (:class:`.lean.KVCache`, with ``room`` more columns free), the
+    attention mask over it and the token ids it holds (``[template opening | padding | rest of
+    the prompt]`` per row). Generation and scoring both go on from each prompt's last token.
+    """
+    batch = prompt_batch(lm, encoded, room)
+    if batch["new"].shape[1]:
+        with product_threads(getattr(lm, "batch_threads", 0)):
+            lean.forward(lm.model, batch["new"], batch["positions"], batch["allowed"], batch["cache"])
+    return batch["cache"], batch["mask"], batch["ids"]

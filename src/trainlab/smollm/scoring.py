@@ -12,15 +12,13 @@ Log-probabilities read from ``model(...).logits`` agree with those of greedy dec
 """
 from __future__ import annotations
 
-import copy
-
 import torch
 
-from trainlab.cpu import threads
 from trainlab.memory import release_freed_memory
+from trainlab.smollm import lean
 from trainlab.smollm.loader import RealModel
-from trainlab.smollm.packed import bfloat16_batches
-from trainlab.smollm.prompts import encode_text, length_groups, pad_id, read_prompts
+from trainlab.smollm.packed import bfloat16_batches, product_threads
+from trainlab.smollm.prompts import encode_text, length_groups, pad_id, prompt_batch
 
 
 @torch.inference_mode()
@@ -51,23 +49,30 @@ def encode_choices(lm, continuations: list[list[str]]) -> list[list[list[int]]]:
     return choice_ids
 
 
-def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
-    """Score each prompt's continuations after its last token, from the cache of the rest.
+def choices_width(choice_ids) -> int:
+    """Tokens one scoring row needs: a prompt's last token, then its continuations but their last tokens."""
+    return 1 + max(sum(len(c) - 1 for c in choices) for choices in choice_ids)
+
+
+def scoring_rows(lm, encoded, mask, choice_ids) -> dict:
+    """The tokens that score each prompt's continuations after its last token.
 
     One row per prompt: its last token once, then every continuation but its last token,
-    side by side. A 4D attention mask lets each token see the prompt (cache and last token)
-    and the earlier tokens of its own continuation only, and positions restart after the
-    prompt for every continuation. The last token's logits give every continuation's first
-    token, so a one-token continuation costs no row at all. One forward pass scores the
-    whole batch, and the prompts' cache is neither copied nor changed.
+    side by side. A 4D attention mask lets each token see the prompt (the ``mask`` columns
+    before it, and its last token) and the earlier tokens of its own continuation only, and
+    positions restart after the prompt for every continuation. The last token's logits give
+    every continuation's first token, so a one-token continuation costs no row at all.
+    Returns ``ids``, ``positions``, ``allowed`` (rows, 1, width, cached + width) and ``wanted``:
+    (row, column) index tensors of the tokens whose logits score a continuation.
     """
     segments = [[c[:-1] for c in choices] for choices in choice_ids]
-    width = 1 + max(sum(map(len, row)) for row in segments)
+    width = choices_width(choice_ids)
     n_rows, n_cached = len(segments), mask.shape[1]
     ids = torch.full((n_rows, width), pad_id(lm.tokenizer))
     positions = torch.zeros((n_rows, width), dtype=torch.long)
     allowed = torch.zeros((n_rows, 1, width, n_cached + width), dtype=torch.bool)
     starts = mask.sum(1)  # the last prompt token's position: the number of tokens before it
+    wanted = []
     for i, row in enumerate(segments):
         allowed[i, 0, :, :n_cached] = mask[i].bool()
         allowed[i, 0, :, n_cached] = True  # everything sees the last prompt token
@@ -81,39 +86,61 @@ def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
                 len(segment), len(segment), dtype=torch.bool).tril()
             at += len(segment)
         allowed[i, 0, at:, n_cached + at:] = torch.eye(width - at, dtype=torch.bool)  # padding: itself
-    with threads(getattr(lm, "batch_threads", 0)):
-        logits = lm.model(input_ids=ids, attention_mask=_as_model_mask(lm.model, allowed),
-                          position_ids=positions, cache=_shallow_copy(cache)).logits
-    results = []
-    for i, choices in enumerate(choice_ids):
-        # One prompt's rows in float32 at a time: a float copy of the whole batch's logits
-        # (rows x width x 49152) was the largest allocation of the probes.
-        row = logits[i].float()
-        norm = row.logsumexp(-1)  # log-probabilities without a second vocabulary-sized copy
+        wanted += [(i, col) for col in range(at)]
+    rows, cols = torch.tensor(wanted).T
+    return {"ids": ids, "positions": positions, "allowed": allowed, "wanted": (rows, cols)}
+
+
+def _choice_scores(logits: torch.Tensor, choice_ids) -> list[list[dict]]:
+    """Each continuation's log-likelihood from the logits of ``scoring_rows``'s wanted tokens."""
+    norm = logits.float().logsumexp(-1)  # log-probabilities without a second vocabulary-sized copy
+    results, k = [], 0
+    for choices in choice_ids:
         scored, at = [], 1
         for c in choices:
-            rows = torch.tensor([0] + list(range(at, at + len(c) - 1)))  # where each token is predicted
-            total = (row[rows, torch.tensor(c)] - norm[rows]).sum().item()
+            rows = k + torch.tensor([0] + list(range(at, at + len(c) - 1)))  # where each token is predicted
+            total = (logits[rows, torch.tensor(c)].float() - norm[rows]).sum().item()
             scored.append({"sum": total, "mean": total / len(c), "n_tokens": len(c)})
             at += len(c) - 1
         results.append(scored)
+        k += at
     return results
 
 
-def _as_model_mask(model, allowed: torch.Tensor) -> torch.Tensor:
-    """A boolean 4D mask as the model's attention wants it (eager attention adds it)."""
-    if getattr(model.config, "_attn_implementation", "sdpa") == "eager":
-        return torch.zeros(allowed.shape).masked_fill(~allowed, torch.finfo(torch.float32).min)
-    return allowed
+def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
+    """Score each prompt's continuations (see :func:`scoring_rows`) from the cache of the rest.
+
+    One forward pass scores the whole batch; its keys go after the prompts' in the cache
+    (``choices_width`` columns must be free) and are not kept.
+    """
+    rows = scoring_rows(lm, encoded, mask, choice_ids)
+    with product_threads(getattr(lm, "batch_threads", 0)):
+        logits = lean.forward(lm.model, rows["ids"], rows["positions"], rows["allowed"], cache, keep=0,
+                              logits_at=rows["wanted"])
+    return _choice_scores(logits, choice_ids)
 
 
-def _shallow_copy(cache):
-    """A cache that can grow without changing ``cache`` (its tensors are shared, not copied)."""
-    if cache is None:
-        return None
-    grown = copy.copy(cache)
-    grown.layers = [copy.copy(layer) for layer in cache.layers]
-    return grown
+def read_and_score(lm, encoded, choice_ids, room: int = 0):
+    """Read the prompts and score their continuations in one forward pass.
+
+    What :func:`.prompts.read_prompts` then :func:`score_choices` compute, with the scoring
+    rows placed after the prompts' rows of the same pass (each pass has a fixed cost, about
+    0.15 s on 2 cores, whatever its size). Returns (cache, mask, scores); the cache keeps just
+    the prompts, with ``room`` more columns free.
+    """
+    width = choices_width(choice_ids)
+    batch = prompt_batch(lm, encoded, room + width)
+    rows = scoring_rows(lm, encoded, batch["mask"], choice_ids)
+    new, total = batch["new"].shape[1], batch["mask"].shape[1] + width
+    allowed = torch.zeros((len(encoded), 1, new + width, total), dtype=torch.bool)
+    allowed[:, :, :new, : batch["mask"].shape[1]] = batch["allowed"]
+    allowed[:, :, new:] = rows["allowed"]
+    wanted = (rows["wanted"][0], rows["wanted"][1] + new)
+    with product_threads(getattr(lm, "batch_threads", 0)):
+        logits = lean.forward(lm.model, torch.cat([batch["new"], rows["ids"]], 1),
+                              torch.cat([batch["positions"], rows["positions"]], 1), allowed, batch["cache"],
+                              keep=new, logits_at=wanted)
+    return batch["cache"], batch["mask"], _choice_scores(logits, choice_ids)
 
 
 @torch.inference_mode()
@@ -136,8 +163,7 @@ def score_batch(lm: RealModel, prompts: list[str], continuations: list[list[str]
         bar = tqdm(total=len(prompts), desc="scoring")
     with bfloat16_batches():
         for group in length_groups([len(e) for e in encoded]):
-            cache, mask, _ = read_prompts(lm, [encoded[i] for i in group])
-            scored = score_choices(lm, [encoded[i] for i in group], cache, mask, [choice_ids[i] for i in group])
+            cache, _, scored = read_and_score(lm, [encoded[i] for i in group], [choice_ids[i] for i in group])
             for i, result in zip(group, scored, strict=True):
                 results[i] = result
             del cache
