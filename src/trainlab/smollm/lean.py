@@ -171,6 +171,41 @@ def _mlp(mlp, x: torch.Tensor) -> torch.Tensor:
     return mlp.down_proj(mlp.act_fn(mlp.gate_proj(x)) * mlp.up_proj(x))
 
 
+def _step_layers(model, hidden, cos, sin, allowed, cache) -> torch.Tensor:
+    """Every layer for one new token per row through the 4-bit kernel, in few operations.
+
+    What the loop in :func:`forward` computes, with the query and key rotated together (one
+    set of element-wise operations for 12 heads instead of two sets), and the 4-bit products
+    and the attention called directly.
+    """
+    rows, at = hidden.shape[0], cache.length
+    config = model.config
+    n_q, n_kv = config.num_attention_heads, config.num_key_value_heads
+    head = config.hidden_size // n_q
+    cos, sin = cos[:, None], sin[:, None]  # (rows, 1, 1, head): the same for every head
+    half = head // 2
+    for i, layer in enumerate(model.model.layers):
+        attn, mlp = layer.self_attn, layer.mlp
+        norm = layer.input_layernorm
+        x = F.rms_norm(hidden, (hidden.shape[-1],), norm.weight, norm.variance_epsilon)
+        heads = int4_matmul(x, attn.qkv_levels, attn.qkv_scale_zero).view(rows, 1, -1, head).transpose(1, 2)
+        qk = heads[:, : n_q + n_kv]
+        rotated = torch.cat((-qk[..., half:], qk[..., :half]), dim=-1)  # transformers' rotate_half
+        qk = (qk * cos) + (rotated * sin)
+        cache.keys[i][:, :, at] = qk[:, n_q:, 0]
+        cache.values[i][:, :, at] = heads[:, n_q + n_kv:, 0]
+        keys, values = cache.keys[i][:, :, : at + 1], cache.values[i][:, :, : at + 1]
+        out = F.scaled_dot_product_attention(qk[:, :n_q], keys, values, attn_mask=allowed, scale=attn.scaling,
+                                             enable_gqa=True)
+        out = out.transpose(1, 2).reshape(rows, 1, -1)
+        hidden = hidden + int4_matmul(out, attn.o_proj.levels, attn.o_proj.scale_zero)
+        norm = layer.post_attention_layernorm
+        x = F.rms_norm(hidden, (hidden.shape[-1],), norm.weight, norm.variance_epsilon)
+        gate, up = int4_matmul(x, mlp.gate_up_levels, mlp.gate_up_scale_zero).split(mlp.gate_proj.out_features, -1)
+        hidden = hidden + int4_matmul(mlp.act_fn(gate) * up, mlp.down_proj.levels, mlp.down_proj.scale_zero)
+    return hidden
+
+
 @torch.inference_mode()
 def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Tensor | None,
             cache: KVCache, keep: int | None = None, logits_at=None):
@@ -195,8 +230,14 @@ def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Te
         raise ValueError("several new tokens need a mask (see causal_allowed)")
     allowed = _as_model_mask(model, allowed)
     hidden = inner.embed_tokens(ids)
+    first = inner.layers[0].self_attn
+    if new == 1 and hasattr(first, "qkv_levels") and uses_4bit(hidden, first.q_proj.weight):
+        hidden = _step_layers(model, hidden, cos, sin, allowed, cache)
+        new_layers = ()
+    else:
+        new_layers = inner.layers
     head = model.config.hidden_size // model.config.num_attention_heads
-    for i, layer in enumerate(inner.layers):
+    for i, layer in enumerate(new_layers):
         attn = layer.self_attn
         x = _norm(layer.input_layernorm, hidden)
         q, k, v = (t.view(rows, new, -1, head).transpose(1, 2) for t in _qkv(attn, x))
