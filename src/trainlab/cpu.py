@@ -62,8 +62,19 @@ def set_threads(num_threads: int | None = None) -> int:
     return n
 
 
+def _forward_steps(model):
+    """One decoding step of ``model``'s own forward per call, on a cache that grows."""
+    state = {"out": model(input_ids=torch.arange(100, 116).unsqueeze(0), use_cache=True)}
+
+    def step():
+        out = state["out"]
+        state["out"] = model(input_ids=out.logits[:, -1:].argmax(-1), cache=out.cache, use_cache=True)
+
+    return step
+
+
 @torch.inference_mode()
-def calibrate_num_threads(model, max_threads: int, n_steps: int = 8) -> int:
+def calibrate_num_threads(model, max_threads: int, n_steps: int = 8, step=None) -> int:
     """Time a few decoding steps of ``model`` at 1..``max_threads`` threads; keep the fastest.
 
     The quota says how many cores the process may use, not how many are free, and no
@@ -72,16 +83,18 @@ def calibrate_num_threads(model, max_threads: int, n_steps: int = 8) -> int:
     the other core two threads still led (7.3 against 5.2). So the count is timed. Decoding,
     a long chain of small operations, suffers most from waiting threads; it is what is timed.
     A trial stops as soon as it is slower than the best so far, so a bad count costs little.
-    Returns the count, which is left set.
+    ``step``, if given, runs one decoding step the way its caller decodes (``model`` is then
+    not called). Returns the count, which is left set.
     """
+    if step is None:
+        step = _forward_steps(model)
     best, best_s = 1, float("inf")
     for n in range(1, max_threads + 1):
         torch.set_num_threads(n)
-        out = model(input_ids=torch.arange(100, 116).unsqueeze(0), use_cache=True)  # warm-up
+        step()  # warm-up
         start = time.perf_counter()
         for _ in range(n_steps):
-            token = out.logits[:, -1:].argmax(-1)  # (1, 1)
-            out = model(input_ids=token, cache=out.cache, use_cache=True)
+            step()
             if time.perf_counter() - start > best_s:
                 break
         elapsed = time.perf_counter() - start

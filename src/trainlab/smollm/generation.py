@@ -1,10 +1,11 @@
 """Greedy answers from the real model, with the confidence of each token if asked.
 
 Greedy decoding, so a re-run gives the same text. The prompts of a batch are read once
-(:func:`.prompts.read_prompts`), then :func:`greedy_decode` calls the model's forward one
-token at a time on the key/value cache: the tokens ``model.generate(do_sample=False)``
-chooses (a test checks it), without its per-token bookkeeping (logits processors, stopping
-criteria, input preparation), which cost about a sixth of each step on this small model.
+(:func:`.prompts.read_prompts`), then :func:`greedy_decode` runs the model one token at a
+time on the key/value cache (:func:`.lean.forward`): the tokens
+``model.generate(do_sample=False)`` chooses (a test checks it), without its per-token
+bookkeeping (logits processors, stopping criteria, input preparation, a cache that grows by
+concatenation).
 With ``scores``, each chosen token's probability and the entropy of the distribution it
 was chosen from are read from the logits the decoding computed.
 

@@ -253,3 +253,17 @@ def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Te
         return None
     picked = hidden[:, -1] if isinstance(logits_at, str) else hidden[logits_at]
     return model.lm_head(_norm(inner.norm, picked))
+
+
+def decoding_step(model, capacity: int = 64):
+    """A function that runs one greedy decoding step per call, as :mod:`.generation` decodes
+    (for timing thread counts); it starts over when its cache is full."""
+    cache = KVCache.empty(model.config, 1, capacity)
+    token = torch.tensor([[100]])
+
+    def step():
+        if cache.length == cache.capacity:
+            cache.length = 0
+        forward(model, token, torch.tensor([[cache.length]]), None, cache, logits_at="last")
+
+    return step

@@ -4,9 +4,10 @@
   of each prompt, as the probes compare answers (cloze scoring);
 - ``score_tokens``: per-token log-probability and entropy of an answer after a prompt.
 
-Prompts are read in length-grouped batches (:func:`.prompts.read_prompts`); each prompt's
-continuations are then scored side by side in one forward pass from its key/value cache.
-Large batches ask for bfloat16 products (:func:`.packed.bfloat16_batches`).
+Prompts are read in length-grouped batches (:func:`.prompts.prompt_batch`), and each
+prompt's continuations are scored side by side in the same forward pass
+(:func:`read_and_score`), or later from the prompt's key/value cache (:func:`score_choices`).
+Batches ask for bfloat16 products (:func:`.packed.bfloat16_batches`).
 Log-probabilities read from ``model(...).logits`` agree with those of greedy decoding
 (a test checks it), so scoring text after generating it is sound.
 """
@@ -150,8 +151,8 @@ def score_batch(lm: RealModel, prompts: list[str], continuations: list[list[str]
 
     Each dict has ``sum`` (total log-probability, nats), ``mean`` (per token) and
     ``n_tokens``. Every prompt is tokenised on its own, so each of its choices is scored after
-    exactly the same prompt tokens. Prompts are read in batches, once each; each prompt's
-    key/value cache is then shared by its continuations, which run as batches of their own.
+    exactly the same prompt tokens. Prompts are read in batches, once each, and their
+    continuations are scored in the same pass (:func:`read_and_score`).
     """
     encoded = [encode_text(lm.tokenizer, p) for p in prompts]
     choice_ids = encode_choices(lm, continuations)
