@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from trainlab.smollm import lean, packed
+from trainlab.smollm.kv_cache import KVCache
 from trainlab.smollm.prompts import chat_prompt, encode_text, positions
 
 from model_fixtures import lm  # noqa: F401  (session fixture)
@@ -15,7 +16,7 @@ def _ids(lm, question, answer):
 def _lean_logits(lm, ids):
     n = ids.shape[1]
     mask = torch.ones_like(ids)
-    cache = lean.KVCache.empty(lm.model.config, 1, n)
+    cache = KVCache.empty(lm.model.config, 1, n)
     every = (torch.zeros(n, dtype=torch.long), torch.arange(n))
     logits = lean.forward(lm.model, ids, positions(mask), lean.causal_allowed(mask, n), cache, logits_at=every)
     assert cache.length == n
@@ -48,7 +49,7 @@ def test_decoding_steps_through_the_cache_give_the_full_passes_logits(lm):
     mask = torch.ones_like(ids)
     with torch.inference_mode():
         full = _lean_logits(lm, ids)
-        cache = lean.KVCache.empty(lm.model.config, 1, n - steps)
+        cache = KVCache.empty(lm.model.config, 1, n - steps)
         head = mask[:, : n - steps]
         lean.forward(lm.model, ids[:, : n - steps], positions(head), lean.causal_allowed(head, n - steps), cache)
         cache.reserve(steps)
@@ -64,7 +65,7 @@ def test_decoding_steps_through_the_cache_give_the_full_passes_logits(lm):
 
 @pytest.mark.model
 def test_cache_grows_and_repeats_without_changing_what_it_holds(lm):
-    cache = lean.KVCache.empty(lm.model.config, 1, 3)
+    cache = KVCache.empty(lm.model.config, 1, 3)
     for t in cache.keys + cache.values:
         t[:, :, :3] = torch.randn(t[:, :, :3].shape)
     cache.length = 3

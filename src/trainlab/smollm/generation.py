@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 
 from trainlab.smollm import lean
-from trainlab.smollm.lean import KVCache
+from trainlab.smollm.kv_cache import KVCache
 from trainlab.smollm.loader import RealModel
 from trainlab.smollm.packed import bfloat16_batches, product_threads
 from trainlab.smollm.prompts import chat_prompt, encode_text, length_groups, pad_id, read_prompts

@@ -17,7 +17,7 @@ import weakref
 import torch
 
 from trainlab.smollm import lean
-from trainlab.smollm.lean import KVCache
+from trainlab.smollm.kv_cache import KVCache
 from trainlab.smollm.packed import float32_matmuls, product_threads
 
 # Prompts per batch. Each forward pass has a fixed cost, so fewer, larger passes are faster:
@@ -124,7 +124,7 @@ def prompt_batch(lm, encoded: list[list[int]], room: int = 0) -> dict:
 def read_prompts(lm, encoded: list[list[int]], room: int = 0):
     """Read all but the last token of each prompt, as one left-padded batch.
 
-    Returns the key/value cache (:class:`.lean.KVCache`, with ``room`` more columns free), the
+    Returns the key/value cache (:class:`.kv_cache.KVCache`, with ``room`` more columns free), the
     attention mask over it and the token ids it holds (``[template opening | padding | rest of
     the prompt]`` per row). Generation and scoring both go on from each prompt's last token.
     """
