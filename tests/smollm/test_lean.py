@@ -97,3 +97,19 @@ def test_bfloat16_weights_share_a_buffer_per_shape():
     assert torch.equal(first, a.to(torch.bfloat16))
     second = packed.bfloat16_weight(b)
     assert second.data_ptr() == first.data_ptr() and torch.equal(second, b.to(torch.bfloat16))
+
+
+@pytest.mark.model
+def test_a_pass_that_keeps_nothing_scores_what_a_kept_cache_scores(lm):
+    from trainlab.smollm.scoring import encode_choices, read_and_score
+
+    prompts = [chat_prompt(lm.tokenizer, "Who wrote Hamlet?") + "Hamlet was written by",
+               chat_prompt(lm.tokenizer, "Which city hosted the 2012 Summer Olympics?") + "They were held in"]
+    encoded = [encode_text(lm.tokenizer, p) for p in prompts]
+    choices = encode_choices(lm, [[" William Shakespeare", " Charles Dickens"], [" London", " Paris", " Rome"]])
+    with torch.inference_mode(), packed.float32_matmuls():
+        cache, _, kept = read_and_score(lm, encoded, choices, room=4)
+        _, _, passed = read_and_score(lm, encoded, choices, room=None)
+    assert isinstance(cache, KVCache) and cache.capacity - cache.length >= 4
+    for a, b in zip(kept, passed, strict=True):
+        assert [x["sum"] for x in a] == pytest.approx([x["sum"] for x in b], abs=1e-4)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import torch
 
+from trainlab.memory import release_freed_memory
 from trainlab.smollm import lean
 from trainlab.smollm.kv_cache import KVCache
 from trainlab.smollm.loader import RealModel
@@ -88,6 +89,7 @@ def generate_batch(lm: RealModel, prompts: list[str], max_new_tokens: int = 48, 
                                   [choice_ids[i] for i in group] if choice_ids else None)
         for i, answer in zip(group, answers, strict=True):
             results[i] = {"prompt_ids": encoded[i], **answer}
+    release_freed_memory()  # the batches' caches, freed but kept by the allocator
     return results
 
 

@@ -53,6 +53,14 @@ class KVCache:
             rows, t.shape[1], extra, t.shape[3])], 2)
         return KVCache([grow(t) for t in self.keys], [grow(t) for t in self.values], self.length)
 
+    def layer(self, i: int, key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Write a pass's new ``key`` and ``value`` of layer ``i`` after the filled columns;
+        return every key and value the pass attends to (views, no copy)."""
+        start, end = self.length, self.length + key.shape[2]
+        self.keys[i][:, :, start:end] = key
+        self.values[i][:, :, start:end] = value
+        return self.keys[i][:, :, :end], self.values[i][:, :, :end]
+
     def to_dynamic(self, config):
         """The filled part as a transformers ``DynamicCache`` (for ``model.generate``)."""
         from transformers import DynamicCache
@@ -61,3 +69,23 @@ class KVCache:
         for i, (k, v) in enumerate(zip(self.keys, self.values, strict=True)):
             cache.update(k[:, :, : self.length].clone(), v[:, :, : self.length].clone(), i)
         return cache
+
+
+class PassCache:
+    """A shared one-row prefix (the chat template's opening) for a single pass that keeps nothing.
+
+    Scoring alone needs no cache afterwards, so each layer's keys and values are those of the
+    prefix, repeated for the rows, then the pass's own, built one layer at a time: a few MB at a
+    time instead of every layer's keys and values for the whole batch (64 MB for 16 prompts).
+    """
+
+    def __init__(self, prefix: KVCache | None, rows: int):
+        self.prefix, self.rows = prefix, rows
+        self.length = prefix.length if prefix is not None else 0
+        self.capacity = float("inf")
+
+    def layer(self, i: int, key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.prefix is None or not self.length:
+            return key, value
+        old = lambda t: t[:, :, : self.length].expand(self.rows, -1, -1, -1)  # noqa: E731
+        return torch.cat([old(self.prefix.keys[i]), key], 2), torch.cat([old(self.prefix.values[i]), value], 2)

@@ -37,7 +37,7 @@ import weakref
 import torch
 import torch.nn.functional as F
 
-from trainlab.smollm.kv_cache import KVCache
+from trainlab.smollm.kv_cache import KVCache, PassCache
 from trainlab.smollm.packed import (
     _MODE,
     BFLOAT16_MIN_ROWS,
@@ -163,13 +163,13 @@ def _step_layers(model, hidden, cos, sin, allowed, cache) -> torch.Tensor:
 
 @torch.inference_mode()
 def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Tensor | None,
-            cache: KVCache, keep: int | None = None, logits_at=None):
+            cache: KVCache | PassCache, keep: int | None = None, logits_at=None):
     """Run ``ids`` (rows, new) at ``positions`` (rows, new) after what ``cache`` holds.
 
     ``allowed`` (rows, 1, new, cache.length + new), boolean: which cached and new tokens each
     new token attends to (None: all of them). The new keys and values go to the columns after
     ``cache.length`` (room must be reserved); the cache keeps the first ``keep`` of them (None:
-    all), so columns after those are free again.
+    all), so columns after those are free again. A :class:`.kv_cache.PassCache` keeps nothing.
     ``logits_at``: None for no logits, ``"last"`` for each row's last token (rows, vocab), or
     (row indices, column indices) of the new tokens to compute logits for (n, vocab).
     """
@@ -197,10 +197,9 @@ def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Te
         x = _norm(layer.input_layernorm, hidden)
         q, k, v = (t.view(rows, new, -1, head).transpose(1, 2) for t in _qkv(attn, x))
         q, k = llama.apply_rotary_pos_emb(q, k, cos, sin)
-        cache.keys[i][:, :, start:end] = k
-        cache.values[i][:, :, start:end] = v
+        keys, values = cache.layer(i, k, v)
         out, _ = on_product_threads(functools.partial(attention, dropout=0.0, scaling=attn.scaling), attn, q,
-                                    cache.keys[i][:, :, :end], cache.values[i][:, :, :end], allowed)
+                                    keys, values, allowed)
         hidden = hidden + attn.o_proj(out.reshape(rows, new, -1))
         hidden = hidden + _mlp(layer.mlp, _norm(layer.post_attention_layernorm, hidden))
     cache.length = end if keep is None else start + keep

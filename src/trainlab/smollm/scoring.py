@@ -121,16 +121,17 @@ def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
     return _choice_scores(logits, choice_ids)
 
 
-def read_and_score(lm, encoded, choice_ids, room: int = 0):
+def read_and_score(lm, encoded, choice_ids, room: int | None = 0):
     """Read the prompts and score their continuations in one forward pass.
 
     What :func:`.prompts.read_prompts` then :func:`score_choices` compute, with the scoring
     rows placed after the prompts' rows of the same pass (each pass has a fixed cost, about
     0.15 s on 2 cores, whatever its size). Returns (cache, mask, scores); the cache keeps just
-    the prompts, with ``room`` more columns free.
+    the prompts, with ``room`` more columns free; with ``room`` None it keeps nothing (a
+    :class:`.kv_cache.PassCache`), which needs a fraction of the memory.
     """
     width = choices_width(choice_ids)
-    batch = prompt_batch(lm, encoded, room + width)
+    batch = prompt_batch(lm, encoded, (room or 0) + width, kept=room is not None)
     rows = scoring_rows(lm, encoded, batch["mask"], choice_ids)
     new, total = batch["new"].shape[1], batch["mask"].shape[1] + width
     allowed = torch.zeros((len(encoded), 1, new + width, total), dtype=torch.bool)
@@ -164,10 +165,9 @@ def score_batch(lm: RealModel, prompts: list[str], continuations: list[list[str]
         bar = tqdm(total=len(prompts), desc="scoring")
     with bfloat16_batches():
         for group in length_groups([len(e) for e in encoded]):
-            cache, _, scored = read_and_score(lm, [encoded[i] for i in group], [choice_ids[i] for i in group])
+            _, _, scored = read_and_score(lm, [encoded[i] for i in group], [choice_ids[i] for i in group], None)
             for i, result in zip(group, scored, strict=True):
                 results[i] = result
-            del cache
             if bar is not None:
                 bar.update(len(group))
     if bar is not None:
