@@ -28,9 +28,10 @@ def _malloc_trim():
         return None
 
 
-def release_freed_memory() -> None:
-    """Collect garbage, then return the allocator's free memory to the system where it can."""
-    gc.collect()
+def release_freed_memory(generation: int = 2) -> None:
+    """Collect garbage up to ``generation`` (2: all; 0: only the youngest objects, quick),
+    then return the allocator's free memory to the system where it can."""
+    gc.collect(generation)
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
