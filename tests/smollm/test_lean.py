@@ -101,7 +101,7 @@ def test_bfloat16_weights_share_a_buffer_per_shape():
 
 @pytest.mark.model
 def test_a_pass_that_keeps_nothing_scores_what_a_kept_cache_scores(lm):
-    from trainlab.smollm.scoring import encode_choices, read_and_score
+    from trainlab.smollm.scoring import encode_choices, read_and_score, score_in_one_pass
 
     prompts = [chat_prompt(lm.tokenizer, "Who wrote Hamlet?") + "Hamlet was written by",
                chat_prompt(lm.tokenizer, "Which city hosted the 2012 Summer Olympics?") + "They were held in"]
@@ -109,7 +109,9 @@ def test_a_pass_that_keeps_nothing_scores_what_a_kept_cache_scores(lm):
     choices = encode_choices(lm, [[" William Shakespeare", " Charles Dickens"], [" London", " Paris", " Rome"]])
     with torch.inference_mode(), packed.float32_matmuls():
         cache, _, kept = read_and_score(lm, encoded, choices, room=4)
-        _, _, passed = read_and_score(lm, encoded, choices, room=None)
+        passed = score_in_one_pass(lm, encoded, choices)
+        alone = [score_in_one_pass(lm, [e], [c])[0] for e, c in zip(encoded, choices, strict=True)]
     assert isinstance(cache, KVCache) and cache.capacity - cache.length >= 4
-    for a, b in zip(kept, passed, strict=True):
-        assert [x["sum"] for x in a] == pytest.approx([x["sum"] for x in b], abs=1e-4)
+    for a, b, c in zip(kept, passed, alone, strict=True):
+        assert [x["sum"] for x in a] == pytest.approx([x["sum"] for x in b], abs=1e-3)
+        assert [x["sum"] for x in c] == pytest.approx([x["sum"] for x in b], abs=1e-3)

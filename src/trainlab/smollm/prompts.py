@@ -17,7 +17,7 @@ import weakref
 import torch
 
 from trainlab.smollm import lean
-from trainlab.smollm.kv_cache import KVCache, PassCache
+from trainlab.smollm.kv_cache import KVCache
 from trainlab.smollm.packed import float32_matmuls, product_threads
 
 # Prompts per batch. Each forward pass has a fixed cost, so fewer, larger passes are faster:
@@ -98,14 +98,13 @@ def template_prefix(lm) -> tuple[list[int], KVCache | None]:
     return ids, cache
 
 
-def prompt_batch(lm, encoded: list[list[int]], room: int = 0, kept: bool = True) -> dict:
+def prompt_batch(lm, encoded: list[list[int]], room: int = 0) -> dict:
     """The left-padded batch :func:`read_prompts` reads, before it is read.
 
     A dict: ``cache`` (holding the template opening, with room for the rest and ``room``
     more), ``mask`` and ``ids`` over the whole batch (``[template opening | padding | rest of
     the prompt]`` per row, the last token left out), and ``new``, ``positions``, ``allowed``:
     the tokens still to read, their positions and their attention mask (see :func:`.lean.forward`).
-    Without ``kept``, the cache is a :class:`.kv_cache.PassCache`, for one pass that keeps nothing.
     """
     prefix, prefix_cache = template_prefix(lm)
     if not all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
@@ -114,9 +113,7 @@ def prompt_batch(lm, encoded: list[list[int]], room: int = 0, kept: bool = True)
     ids = torch.cat([torch.tensor([prefix] * len(encoded), dtype=torch.long).reshape(len(encoded), -1), ids], 1)
     mask = torch.cat([torch.ones((len(encoded), len(prefix)), dtype=torch.long), mask], dim=1)
     new = ids.shape[1] - len(prefix)
-    if not kept:
-        cache = PassCache(prefix_cache, len(encoded))
-    elif prefix_cache is not None:
+    if prefix_cache is not None:
         cache = prefix_cache.repeated(len(encoded), new + room)
     else:
         cache = KVCache.empty(lm.model.config, len(encoded), new + room)
