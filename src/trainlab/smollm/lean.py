@@ -26,7 +26,7 @@ Here:
   (:func:`.packed.product_threads`); waking a second thread costs more than it saves on the
   small element-wise operations.
 
-Measured after (same machine): decoding 45-54 tokens/s; the three probes 21-27 s, 28-29 s
+Measured after (same machine): decoding 45-54 tokens/s; the three probes 20-22 s, 26.5-30.2 s
 with the other core busy (30-36 s before).
 """
 from __future__ import annotations

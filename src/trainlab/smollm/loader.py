@@ -37,9 +37,9 @@ per-token bookkeeping on top, so the lesson decodes with a lean greedy loop
 (:mod:`.generation`), same tokens.
 
 The probes read prompts in batches of 16 and score their answers in the same pass, in
-bfloat16 products: 21-25 s for the three probes on 2 cores, 28 s with the other core busy
-(30-36 s before :mod:`.lean`, whose passes compute logits only where an answer is scored and
-run only the matrix products on two threads).
+bfloat16 products: 20-22 s for the three probes on 2 cores, 26.5-30.2 s with the other core
+busy (30-36 s before :mod:`.lean`, whose passes compute logits only where an answer is scored
+and run only the matrix products and the attention on two threads).
 
 Speed on a shared CPU depends on the thread count more than on anything else, so the loader
 caps torch's threads at the cores the machine really grants and times a few decoding steps
