@@ -173,7 +173,8 @@ def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Te
         raise ValueError("several new tokens need a mask (see causal_allowed)")
     hidden = inner.embed_tokens(ids)
     first = inner.layers[0].self_attn
-    if new == 1 and hasattr(first, "qkv_levels") and uses_4bit(hidden, first.q_proj.weight):
+    if (new == 1 and isinstance(cache, KVCache) and hasattr(first, "qkv_levels")
+            and uses_4bit(hidden, first.q_proj.weight)):
         hidden = _step_layers(model, hidden, cos, sin, allowed, cache)
         new_layers = ()
     else:
