@@ -101,9 +101,6 @@ def _qkv(attn, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
 
 
 def _mlp(mlp, x: torch.Tensor) -> torch.Tensor:
-    if hasattr(mlp, "gate_up_levels") and uses_4bit(x, mlp.gate_proj.weight):
-        gate, up = int4_matmul(x, mlp.gate_up_levels, mlp.gate_up_scale_zero).split(mlp.gate_proj.out_features, -1)
-        return mlp.down_proj(mlp.act_fn(gate) * up)
     if _bfloat16_rows(x, mlp.gate_proj.weight):
         # The products round their inputs to bfloat16 anyway: stay in bfloat16 in between.
         xb = x.to(torch.bfloat16)
@@ -111,7 +108,7 @@ def _mlp(mlp, x: torch.Tensor) -> torch.Tensor:
         up = on_product_threads(F.linear, xb, bfloat16_weight(mlp.up_proj.weight))
         hidden = mlp.act_fn(gate).mul_(up)
         return on_product_threads(F.linear, hidden, bfloat16_weight(mlp.down_proj.weight)).to(x.dtype)
-    return mlp.down_proj(mlp.act_fn(mlp.gate_proj(x)) * mlp.up_proj(x))
+    return mlp(x)  # the stacked 4-bit product (fused_layers.StackedMLP), or transformers' own
 
 
 def _step_layers(model, hidden, cos, sin, allowed, cache) -> torch.Tensor:
@@ -119,9 +116,10 @@ def _step_layers(model, hidden, cos, sin, allowed, cache) -> torch.Tensor:
 
     What the loop in :func:`forward` computes, with the query and key rotated together (one
     set of element-wise operations for 12 heads instead of two sets), and the 4-bit products
-    and the attention called directly.
+    and the attention called directly. Keys and values go through ``cache.layer`` like the
+    loop's, so any cache of :mod:`.kv_cache` serves.
     """
-    rows, at = hidden.shape[0], cache.length
+    rows = hidden.shape[0]
     config = model.config
     n_q, n_kv = config.num_attention_heads, config.num_key_value_heads
     head = config.hidden_size // n_q
@@ -129,21 +127,17 @@ def _step_layers(model, hidden, cos, sin, allowed, cache) -> torch.Tensor:
     half = head // 2
     for i, layer in enumerate(model.model.layers):
         attn, mlp = layer.self_attn, layer.mlp
-        norm = layer.input_layernorm
-        x = F.rms_norm(hidden, (hidden.shape[-1],), norm.weight, norm.variance_epsilon)
+        x = _norm(layer.input_layernorm, hidden)
         heads = int4_matmul(x, attn.qkv_levels, attn.qkv_scale_zero).view(rows, 1, -1, head).transpose(1, 2)
         qk = heads[:, : n_q + n_kv]
         rotated = torch.cat((-qk[..., half:], qk[..., :half]), dim=-1)  # transformers' rotate_half
         qk = (qk * cos) + (rotated * sin)
-        cache.keys[i][:, :, at] = qk[:, n_q:, 0]
-        cache.values[i][:, :, at] = heads[:, n_q + n_kv:, 0]
-        keys, values = cache.keys[i][:, :, : at + 1], cache.values[i][:, :, : at + 1]
+        keys, values = cache.layer(i, qk[:, n_q:], heads[:, n_q + n_kv:])
         out = F.scaled_dot_product_attention(qk[:, :n_q], keys, values, attn_mask=allowed, scale=attn.scaling,
                                              enable_gqa=True)
         out = out.transpose(1, 2).reshape(rows, 1, -1)
         hidden = hidden + int4_matmul(out, attn.o_proj.levels, attn.o_proj.scale_zero)
-        norm = layer.post_attention_layernorm
-        x = F.rms_norm(hidden, (hidden.shape[-1],), norm.weight, norm.variance_epsilon)
+        x = _norm(layer.post_attention_layernorm, hidden)
         gate, up = int4_matmul(x, mlp.gate_up_levels, mlp.gate_up_scale_zero).split(mlp.gate_proj.out_features, -1)
         hidden = hidden + int4_matmul(mlp.act_fn(gate) * up, mlp.down_proj.levels, mlp.down_proj.scale_zero)
     return hidden
@@ -173,8 +167,7 @@ def forward(model, ids: torch.Tensor, positions: torch.Tensor, allowed: torch.Te
         raise ValueError("several new tokens need a mask (see causal_allowed)")
     hidden = inner.embed_tokens(ids)
     first = inner.layers[0].self_attn
-    if (new == 1 and isinstance(cache, KVCache) and hasattr(first, "qkv_levels")
-            and uses_4bit(hidden, first.q_proj.weight)):
+    if new == 1 and hasattr(first, "qkv_levels") and uses_4bit(hidden, first.q_proj.weight):
         hidden = _step_layers(model, hidden, cos, sin, allowed, cache)
         new_layers = ()
     else:

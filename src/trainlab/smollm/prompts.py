@@ -98,6 +98,14 @@ def template_prefix(lm) -> tuple[list[int], KVCache | None]:
     return ids, cache
 
 
+def shared_prefix(lm, encoded: list[list[int]]) -> tuple[list[int], KVCache | None]:
+    """:func:`template_prefix` if every prompt starts with it (and goes on after it), else ``([], None)``."""
+    prefix, prefix_cache = template_prefix(lm)
+    if all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
+        return prefix, prefix_cache
+    return [], None
+
+
 def prompt_batch(lm, encoded: list[list[int]], room: int = 0) -> dict:
     """The left-padded batch :func:`read_prompts` reads, before it is read.
 
@@ -106,9 +114,7 @@ def prompt_batch(lm, encoded: list[list[int]], room: int = 0) -> dict:
     the prompt]`` per row, the last token left out), and ``new``, ``positions``, ``allowed``:
     the tokens still to read, their positions and their attention mask (see :func:`.lean.forward`).
     """
-    prefix, prefix_cache = template_prefix(lm)
-    if not all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
-        prefix, prefix_cache = [], None
+    prefix, prefix_cache = shared_prefix(lm, encoded)
     ids, mask = left_padded([e[len(prefix):-1] for e in encoded], pad_id(lm.tokenizer))
     ids = torch.cat([torch.tensor([prefix] * len(encoded), dtype=torch.long).reshape(len(encoded), -1), ids], 1)
     mask = torch.cat([torch.ones((len(encoded), len(prefix)), dtype=torch.long), mask], dim=1)

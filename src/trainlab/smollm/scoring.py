@@ -4,9 +4,9 @@
   of each prompt, as the probes compare answers (cloze scoring);
 - ``score_tokens``: per-token log-probability and entropy of an answer after a prompt.
 
-Prompts are read in length-grouped batches (:func:`.prompts.prompt_batch`), and each
-prompt's continuations are scored side by side in the same forward pass
-(:func:`read_and_score`), or later from the prompt's key/value cache (:func:`score_choices`).
+Prompts are read in length-grouped batches, and each prompt's continuations are scored side
+by side in the same forward pass: :func:`score_in_one_pass` when only the scores are wanted,
+:func:`read_and_score` when the prompts' key/value cache is kept for decoding after them.
 Batches ask for bfloat16 products (:func:`.packed.bfloat16_batches`).
 Log-probabilities read from ``model(...).logits`` agree with those of greedy decoding
 (a test checks it), so scoring text after generating it is sound.
@@ -20,7 +20,7 @@ from trainlab.smollm import lean
 from trainlab.smollm.kv_cache import PassCache
 from trainlab.smollm.loader import RealModel
 from trainlab.smollm.packed import bfloat16_batches, product_threads
-from trainlab.smollm.prompts import encode_text, length_groups, pad_id, prompt_batch, template_prefix
+from trainlab.smollm.prompts import encode_text, length_groups, pad_id, prompt_batch, shared_prefix
 
 
 @torch.inference_mode()
@@ -109,26 +109,13 @@ def _choice_scores(logits: torch.Tensor, choice_ids) -> list[list[dict]]:
     return results
 
 
-def score_choices(lm, encoded, cache, mask, choice_ids) -> list[list[dict]]:
-    """Score each prompt's continuations (see :func:`scoring_rows`) from the cache of the rest.
-
-    One forward pass scores the whole batch; its keys go after the prompts' in the cache
-    (``choices_width`` columns must be free) and are not kept.
-    """
-    rows = scoring_rows(lm, encoded, mask, choice_ids)
-    with product_threads(getattr(lm, "batch_threads", 0)):
-        logits = lean.forward(lm.model, rows["ids"], rows["positions"], rows["allowed"], cache, keep=0,
-                              logits_at=rows["wanted"])
-    return _choice_scores(logits, choice_ids)
-
-
 def read_and_score(lm, encoded, choice_ids, room: int = 0):
     """Read the prompts and score their continuations in one forward pass.
 
-    What :func:`.prompts.read_prompts` then :func:`score_choices` compute, with the scoring
-    rows placed after the prompts' rows of the same pass (each pass has a fixed cost, about
-    0.15 s on 2 cores, whatever its size). Returns (cache, mask, scores); the cache keeps just
-    the prompts, with ``room`` more columns free, for decoding after them.
+    The rows of :func:`.prompts.prompt_batch`, then those of :func:`scoring_rows` after them
+    in the same pass (each pass has a fixed cost, about 0.15 s on 2 cores, whatever its size).
+    Returns (cache, mask, scores); the cache keeps just the prompts, with ``room`` more columns
+    free, for decoding after them.
     """
     width = choices_width(choice_ids)
     batch = prompt_batch(lm, encoded, room + width)
@@ -155,9 +142,7 @@ def score_in_one_pass(lm, encoded, choice_ids) -> list[list[dict]]:
     continuations start at a common column (8208 tokens computed instead of 9408 for the
     cutoff probe's 176 facts), and no layer's keys are kept beyond the pass.
     """
-    prefix, prefix_cache = template_prefix(lm)
-    if not all(len(e) > len(prefix) and e[: len(prefix)] == prefix for e in encoded):
-        prefix, prefix_cache = [], None
+    prefix, prefix_cache = shared_prefix(lm, encoded)
     n_prefix = len(prefix)
     rows = [e[n_prefix:] + [t for c in choices for t in c[:-1]] for e, choices in zip(encoded, choice_ids, strict=True)]
     width = max(map(len, rows))
